@@ -1,0 +1,31 @@
+#include "adapters/environment.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace sota::adapters {
+
+core::EnvMap snapshot_environment() {
+    core::EnvMap env;
+    for (char** entry = environ; entry && *entry; ++entry) {
+        const std::string_view text(*entry);
+        const auto eq = text.find('=');
+        if (eq != std::string_view::npos) {
+            env.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+        }
+    }
+    if (env.find("HOME") == env.end()) {
+        if (const passwd* pw = getpwuid(geteuid()); pw && pw->pw_dir) {
+            env["HOME"] = pw->pw_dir;
+        }
+    }
+    return env;
+}
+
+unsigned current_uid() {
+    return static_cast<unsigned>(geteuid());
+}
+
+}  // namespace sota::adapters

@@ -1,0 +1,37 @@
+#include "cli/output.hpp"
+
+#include <spdlog/spdlog.h>
+#include <algorithm>
+#include <iostream>
+
+namespace sota::cli {
+
+void print_error(const core::Error& error) {
+    if (auto logger = spdlog::default_logger(); logger && logger->name() == "sota") {
+        logger->error("{}", error.message);
+        return;
+    }
+    std::cerr << "sota: error: " << error.message << "\n";
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows) {
+        widths.resize(std::max(widths.size(), row.size()), 0);
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            widths[i] = std::max(widths[i], row[i].size());
+        }
+    }
+    for (const auto& row : rows) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size()) {
+                line += std::string(widths[i] - row[i].size() + 2, ' ');
+            }
+        }
+        std::cout << line << "\n";
+    }
+}
+
+}  // namespace sota::cli

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sota::test {
+
+/// What a finished child process did.
+struct ProcessResult {
+    int exit_code = -1;  ///< exit status, or 128+signal if killed
+    bool timed_out = false;
+    std::string out;
+    std::string err;
+};
+
+/// How to start a child process.
+struct ProcessSpec {
+    std::vector<std::string> argv;
+    std::map<std::string, std::string> env;  ///< the child's whole environment
+    std::string stdin_data;
+    std::optional<std::string> cwd;
+    std::chrono::milliseconds timeout{30'000};
+};
+
+/// Runs a child to completion, feeding stdin and collecting stdout/stderr. On timeout the child
+/// (and only it, by its PID) is killed with SIGKILL and `timed_out` is set.
+ProcessResult run_process(const ProcessSpec& spec);
+
+/// A minimal environment for a child: PATH, a given HOME, LANG=C.UTF-8, no provider keys.
+std::map<std::string, std::string> clean_env(const std::string& home);
+
+}  // namespace sota::test

@@ -1,0 +1,88 @@
+#include <catch2/catch.hpp>
+
+#include "core/config.hpp"
+
+using namespace sota::core;
+
+TEST_CASE("every default in the config table parses and every key handle names a row", "[config]") {
+    const Config config;
+    for (const auto& spec : config_schema()) {
+        CHECK(config.entry(spec.name).origin.layer == Layer::defaults);
+    }
+    for (const auto name : {keys::log_level.name, keys::log_format.name, keys::color.name}) {
+        CHECK(find_key(name) != nullptr);
+    }
+    CHECK(config.get(keys::log_level) == "info");
+}
+
+TEST_CASE("later layers override earlier ones and record where they came from", "[config]") {
+    Config config;
+    REQUIRE(config.set("log.level", RawValue{std::string("warn")},
+                       {Layer::system_file, "/etc/sota/config.toml:2"}));
+    REQUIRE(config.set("log.level", RawValue{std::string("debug")},
+                       {Layer::user_file, "/home/u/c.toml:5"}));
+    CHECK(config.get(keys::log_level) == "debug");
+    CHECK(config.entry("log.level").origin.where == "/home/u/c.toml:5");
+    CHECK(config.entry("log.level").origin.layer == Layer::user_file);
+
+    auto unknown = config.apply_environment(
+        {{"SOTA_LOG_LEVEL", "error"}, {"SOTA_HOME", "/x"}, {"SOTA_NOPE", "1"}, {"PATH", "/bin"}},
+        {"SOTA_HOME"});
+    REQUIRE(unknown);
+    CHECK(*unknown == std::vector<std::string>{"SOTA_NOPE"});
+    CHECK(config.get(keys::log_level) == "error");
+    CHECK(config.entry("log.level").origin.where == "SOTA_LOG_LEVEL");
+}
+
+TEST_CASE("unknown keys and bad values are refused with the key, the origin and a fix",
+          "[config]") {
+    Config config;
+    auto typo = config.set("log.levle", RawValue{std::string("x")}, {Layer::user_file, "c.toml:3"});
+    REQUIRE_FALSE(typo);
+    CHECK(typo.error().code == "config.unknown_key");
+    CHECK(typo.error().message.find("c.toml:3") != std::string::npos);
+    CHECK(typo.error().message.find("did you mean 'log.level'") != std::string::npos);
+
+    auto bad_choice = config.set("log.format", RawValue{std::string("xml")},
+                                 {Layer::environment, "SOTA_LOG_FORMAT"});
+    REQUIRE_FALSE(bad_choice);
+    CHECK(bad_choice.error().kind == ErrorKind::config);
+    CHECK(bad_choice.error().message.find("SOTA_LOG_FORMAT") != std::string::npos);
+    CHECK(bad_choice.error().message.find("text, json") != std::string::npos);
+
+    auto wrong_type =
+        config.set("color", RawValue{std::int64_t{3}}, {Layer::user_file, "c.toml:9"});
+    REQUIRE_FALSE(wrong_type);
+    CHECK(wrong_type.error().message.find("expects a choice") != std::string::npos);
+
+    auto flag = config.set("color", RawValue{std::string("purple")}, {Layer::flags, "--color"});
+    REQUIRE_FALSE(flag);
+    CHECK(flag.error().kind == ErrorKind::usage);
+    CHECK(config.get(keys::color) == "auto");  // nothing changed
+}
+
+TEST_CASE("durations and sizes parse in every documented form", "[config]") {
+    CHECK(parse_duration("250ms")->count() == 250);
+    CHECK(parse_duration("30s")->count() == 30'000);
+    CHECK(parse_duration("1.5s")->count() == 1'500);
+    CHECK(parse_duration("5m")->count() == 300'000);
+    CHECK(parse_duration("1h30m")->count() == 5'400'000);
+    CHECK(parse_duration("7d")->count() == 604'800'000);
+    CHECK(parse_duration("45")->count() == 45'000);
+    CHECK_FALSE(parse_duration("soon"));
+    CHECK_FALSE(parse_duration("5 parsecs"));
+    CHECK_FALSE(parse_duration("-3"));
+    CHECK(*parse_size("512") == 512);
+    CHECK(*parse_size("64KiB") == 65'536);
+    CHECK(*parse_size("32MiB") == 33'554'432);
+    CHECK(*parse_size("2MB") == 2'000'000);
+    CHECK_FALSE(parse_size("lots"));
+    CHECK(format_value(ValueType::duration, std::chrono::milliseconds(5'400'000)) == "1h30m");
+    CHECK(format_value(ValueType::duration, std::chrono::milliseconds(250)) == "250ms");
+    CHECK(format_value(ValueType::size, std::int64_t{33'554'432}) == "32MiB");
+}
+
+TEST_CASE("environment variable names follow the key names", "[config]") {
+    CHECK(env_var_for_key("log.level") == "SOTA_LOG_LEVEL");
+    CHECK(env_var_for_key("color") == "SOTA_COLOR");
+}
