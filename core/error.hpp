@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -28,6 +30,10 @@ struct Error {
     std::string code;  ///< stable, dotted, e.g. "config.unknown_key"
     std::string message;
     bool retryable = false;
+    int http_status = 0;                                   ///< the remote answer's status, if any
+    std::optional<std::chrono::milliseconds> retry_after;  ///< delay the server asked for
+    std::string request_id;  ///< the provider's request id header, for support tickets
+    std::string detail;      ///< raw remote error body (truncated), for logs
 
     Error() = default;
     Error(ErrorKind k, std::string c, std::string m, bool retry = false)

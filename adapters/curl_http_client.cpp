@@ -1,0 +1,351 @@
+#include "adapters/curl_http_client.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include "core/version.hpp"
+
+namespace sota::adapters {
+
+using Clock = std::chrono::steady_clock;
+
+struct CurlHttpClient::Transfer {
+    CURL* easy = nullptr;
+    curl_slist* headers = nullptr;
+    core::HttpRequest request;
+    core::HttpResponse response;
+    core::HttpCallback done;
+    Clock::time_point last_activity = Clock::now();
+    std::int64_t received = 0;
+    bool too_large = false;
+    bool idle_expired = false;
+    bool cancelled = false;
+    bool sink_stopped = false;
+    char error_buffer[CURL_ERROR_SIZE] = {};
+
+    ~Transfer() {
+        if (easy) {
+            curl_easy_cleanup(easy);
+        }
+        if (headers) {
+            curl_slist_free_all(headers);
+        }
+    }
+};
+
+namespace {
+
+// The URL without query or fragment, for messages: a query may carry a key (Gemini's ?key=).
+std::string safe_url(const std::string& url) {
+    const auto cut = url.find_first_of("?#");
+    return cut == std::string::npos ? url : url.substr(0, cut) + "?…";
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* t = static_cast<CurlHttpClient::Transfer*>(user);
+    const std::size_t n = size * count;
+    std::string line(data, n);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+        line.pop_back();
+    }
+    t->last_activity = Clock::now();
+    if (line.rfind("HTTP/", 0) == 0) {
+        t->response.headers.clear();  // a new response (after 100-continue or a redirect)
+        return n;
+    }
+    const auto colon = line.find(':');
+    if (colon != std::string::npos) {
+        std::string name = line.substr(0, colon);
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        std::string value = line.substr(colon + 1);
+        const auto b = value.find_first_not_of(" \t");
+        value = b == std::string::npos ? "" : value.substr(b);
+        t->response.headers.emplace_back(std::move(name), std::move(value));
+    }
+    return n;
+}
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+    auto* t = static_cast<CurlHttpClient::Transfer*>(user);
+    const std::size_t n = size * count;
+    t->last_activity = Clock::now();
+    t->received += static_cast<std::int64_t>(n);
+    if (t->request.max_response_bytes > 0 && t->received > t->request.max_response_bytes) {
+        t->too_large = true;
+        return 0;
+    }
+    if (t->request.on_body) {
+        if (!t->request.on_body(std::string_view(data, n))) {
+            t->sink_stopped = true;
+            return 0;
+        }
+        return n;
+    }
+    t->response.body.append(data, n);
+    return n;
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    auto* t = static_cast<CurlHttpClient::Transfer*>(user);
+    return (t->cancelled || t->idle_expired || t->request.cancel.cancelled()) ? 1 : 0;
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+    return std::to_string(ms.count() / 1000) +
+           (ms.count() % 1000 ? "." + std::to_string(ms.count() % 1000 / 100) : "") + "s";
+}
+
+core::Error transport_error(const CurlHttpClient::Transfer& t, CURLcode code) {
+    const std::string url = safe_url(t.request.url);
+    const std::string why = t.error_buffer[0] ? t.error_buffer : curl_easy_strerror(code);
+    using core::ErrorKind;
+    if (t.too_large || code == CURLE_FILESIZE_EXCEEDED) {
+        return {ErrorKind::provider, "http.too_large",
+                url + " sent more than " + std::to_string(t.request.max_response_bytes) +
+                    " bytes; raise http.max_response_size if that is expected"};
+    }
+    if (t.idle_expired) {
+        return {ErrorKind::network, "http.idle_timeout",
+                url + " sent nothing for " + seconds_text(t.request.idle_timeout) + " mid-response",
+                true};
+    }
+    if (t.cancelled || t.request.cancel.cancelled()) {
+        return {ErrorKind::cancelled, "http.cancelled", "request to " + url + " was cancelled"};
+    }
+    if (t.sink_stopped) {
+        return {ErrorKind::cancelled, "http.aborted",
+                "reading " + url + " was stopped by its reader"};
+    }
+    switch (code) {
+        case CURLE_OPERATION_TIMEDOUT:
+            return {ErrorKind::network, "http.timeout", url + " timed out: " + why, true};
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_RESOLVE_PROXY:
+        case CURLE_COULDNT_CONNECT:
+            return {ErrorKind::network, "http.connect", "cannot connect to " + url + ": " + why,
+                    true};
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+        case CURLE_GOT_NOTHING:
+        case CURLE_PARTIAL_FILE:
+        case CURLE_HTTP2:
+        case CURLE_HTTP2_STREAM:
+        case CURLE_BAD_CONTENT_ENCODING:
+            return {ErrorKind::network, "http.reset", url + " broke off the response: " + why,
+                    true};
+        case CURLE_TOO_MANY_REDIRECTS:
+            return {ErrorKind::provider, "http.redirects", url + " redirected too many times"};
+        case CURLE_URL_MALFORMAT:
+        case CURLE_UNSUPPORTED_PROTOCOL:
+            return {ErrorKind::usage, "http.bad_url", "'" + url + "' is not a usable URL: " + why};
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_CACERT_BADFILE:
+            return {ErrorKind::network, "http.tls", "TLS with " + url + " failed: " + why};
+        default:
+            return {ErrorKind::network, "http.failed", "request to " + url + " failed: " + why,
+                    false};
+    }
+}
+
+}  // namespace
+
+CurlHttpClient::CurlHttpClient() : CurlHttpClient(Options{}) {}
+
+CurlHttpClient::CurlHttpClient(Options options) : m_options(std::move(options)) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (m_options.user_agent.empty()) {
+        m_options.user_agent = std::string("sota/") + core::k_version + " libcurl/" +
+                               curl_version_info(CURLVERSION_NOW)->version;
+    }
+    // Proxies come from the environment as libcurl reads them, but loopback is never proxied.
+    for (const char* var : {"NO_PROXY", "no_proxy"}) {
+        if (const char* v = std::getenv(var); v && *v) {
+            m_no_proxy = v;
+            break;
+        }
+    }
+    m_no_proxy += std::string(m_no_proxy.empty() ? "" : ",") + "localhost,127.0.0.1,::1";
+    m_multi = curl_multi_init();
+    curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, 256L);
+    m_thread = std::thread([this] { loop(); });
+}
+
+CurlHttpClient::~CurlHttpClient() {
+    m_stop = true;
+    curl_multi_wakeup(m_multi);
+    m_thread.join();
+    curl_multi_cleanup(m_multi);
+    curl_global_cleanup();
+}
+
+void CurlHttpClient::send(core::HttpRequest request, core::HttpCallback done) {
+    auto t = std::make_unique<Transfer>();
+    t->request = std::move(request);
+    t->done = std::move(done);
+    ++m_in_flight;
+    {
+        std::lock_guard lock(m_mutex);
+        m_incoming.push_back(std::move(t));
+    }
+    curl_multi_wakeup(m_multi);
+}
+
+void CurlHttpClient::start(std::unique_ptr<Transfer> transfer) {
+    Transfer* t = transfer.get();
+    const auto& r = t->request;
+    t->easy = curl_easy_init();
+    CURL* e = t->easy;
+    curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, m_options.user_agent.c_str());
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    curl_easy_setopt(e, CURLOPT_NOPROXY, m_no_proxy.c_str());
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(r.total_timeout.count()));
+    if (r.max_redirects > 0) {
+        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(r.max_redirects));
+        curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    }
+    if (r.max_response_bytes > 0) {
+        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+                         static_cast<curl_off_t>(r.max_response_bytes));
+    }
+    if (r.method == "HEAD") {
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    } else if (r.method != "GET") {
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+    }
+    if (!r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
+    }
+    for (const auto& [name, value] : r.headers) {
+        t->headers = curl_slist_append(t->headers, (name + ": " + value).c_str());
+    }
+    t->headers = curl_slist_append(t->headers, "Expect:");  // no 100-continue round trip
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(e, CURLOPT_XFERINFODATA, t);
+    t->last_activity = Clock::now();
+    curl_multi_add_handle(m_multi, e);
+    m_active.push_back(std::move(transfer));
+}
+
+void CurlHttpClient::finish(Transfer* t, int curl_code) {
+    curl_multi_remove_handle(m_multi, t->easy);
+    const auto code = static_cast<CURLcode>(curl_code);
+    core::HttpCallback done = std::move(t->done);
+    std::optional<core::Expected<core::HttpResponse>> result;
+    if (code == CURLE_OK && !t->too_large && !t->sink_stopped) {
+        long status = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+        t->response.status = static_cast<int>(status);
+        char* url = nullptr;
+        curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &url);
+        t->response.effective_url = url ? url : t->request.url;
+        long version = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_HTTP_VERSION, &version);
+        t->response.http_version = version == CURL_HTTP_VERSION_2_0 ? "2"
+                                   : version == CURL_HTTP_VERSION_3 ? "3"
+                                                                    : "1.1";
+        curl_off_t first = 0, total = 0;
+        curl_easy_getinfo(t->easy, CURLINFO_STARTTRANSFER_TIME_T, &first);
+        curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total);
+        t->response.first_byte = std::chrono::milliseconds(first / 1000);
+        t->response.total = std::chrono::milliseconds(total / 1000);
+        result.emplace(std::move(t->response));
+    } else {
+        result.emplace(core::fail(transport_error(*t, code)));
+    }
+    m_active.erase(std::find_if(m_active.begin(), m_active.end(),
+                                [t](const std::unique_ptr<Transfer>& p) { return p.get() == t; }));
+    --m_in_flight;
+    done(std::move(*result));
+}
+
+void CurlHttpClient::sweep() {
+    const auto now = Clock::now();
+    for (auto& t : m_active) {
+        if (t->request.idle_timeout.count() > 0 &&
+            now - t->last_activity > t->request.idle_timeout) {
+            t->idle_expired = true;
+        }
+        if (t->request.cancel.cancelled()) {
+            t->cancelled = true;
+        }
+    }
+    // Transfers that the progress callback has not yet seen are ended here directly.
+    std::vector<Transfer*> ended;
+    for (auto& t : m_active) {
+        if (t->idle_expired || t->cancelled) {
+            ended.push_back(t.get());
+        }
+    }
+    for (auto* t : ended) {
+        finish(t, CURLE_ABORTED_BY_CALLBACK);
+    }
+}
+
+void CurlHttpClient::loop() {
+    while (!m_stop) {
+        std::vector<std::unique_ptr<Transfer>> incoming;
+        {
+            std::lock_guard lock(m_mutex);
+            incoming.swap(m_incoming);
+        }
+        for (auto& t : incoming) {
+            start(std::move(t));
+        }
+        int running = 0;
+        curl_multi_perform(m_multi, &running);
+        int left = 0;
+        while (CURLMsg* msg = curl_multi_info_read(m_multi, &left)) {
+            if (msg->msg == CURLMSG_DONE) {
+                Transfer* t = nullptr;
+                curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+                finish(t, msg->data.result);
+            }
+        }
+        sweep();
+        curl_multi_poll(m_multi, nullptr, 0, 50, nullptr);
+    }
+    // Shutting down: everything still pending or in flight fails as cancelled.
+    {
+        std::lock_guard lock(m_mutex);
+        for (auto& t : m_incoming) {
+            m_active.push_back(std::move(t));
+        }
+        m_incoming.clear();
+    }
+    while (!m_active.empty()) {
+        Transfer* t = m_active.front().get();
+        t->cancelled = true;
+        if (t->easy) {
+            finish(t, CURLE_ABORTED_BY_CALLBACK);
+        } else {
+            auto done = std::move(t->done);
+            m_active.erase(m_active.begin());
+            --m_in_flight;
+            done(core::fail(core::ErrorKind::cancelled, "http.cancelled",
+                            "the HTTP client was shut down"));
+        }
+    }
+}
+
+}  // namespace sota::adapters

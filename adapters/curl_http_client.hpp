@@ -1,0 +1,57 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/http.hpp"
+
+namespace sota::adapters {
+
+/// HttpClient on libcurl's multi interface: one I/O thread drives every request, so thousands
+/// can be in flight without a thread each. Connections are reused; HTTP/2 is used where a TLS
+/// server offers it; gzip/deflate/brotli/zstd bodies are accepted and decoded; proxies come from
+/// the standard environment variables (loopback is never proxied). Thread-safe.
+class CurlHttpClient final : public core::HttpClient {
+  public:
+    struct Options {
+        std::string user_agent;  ///< default "sota/VERSION libcurl/VERSION"
+    };
+
+    CurlHttpClient();
+    explicit CurlHttpClient(Options options);
+    /// Fails every request still in flight with ErrorKind::cancelled, then stops the I/O thread.
+    ~CurlHttpClient() override;
+    CurlHttpClient(const CurlHttpClient&) = delete;
+    CurlHttpClient& operator=(const CurlHttpClient&) = delete;
+
+    void send(core::HttpRequest request, core::HttpCallback done) override;
+
+    /// Requests accepted and not yet completed.
+    std::size_t in_flight() const { return m_in_flight.load(); }
+
+    /// Completes an exchange whose transport ended with `code` into a response or an error
+    /// (public for tests of the classification).
+    struct Transfer;
+
+  private:
+    void loop();
+    void start(std::unique_ptr<Transfer> transfer);
+    void finish(Transfer* transfer, int curl_code);
+    void sweep();
+
+    Options m_options;
+    std::string m_no_proxy;
+    void* m_multi = nullptr;  // CURLM*
+    std::mutex m_mutex;
+    std::vector<std::unique_ptr<Transfer>> m_incoming;
+    std::vector<std::unique_ptr<Transfer>> m_active;
+    std::atomic<bool> m_stop{false};
+    std::atomic<std::size_t> m_in_flight{0};
+    std::thread m_thread;
+};
+
+}  // namespace sota::adapters

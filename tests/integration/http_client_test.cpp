@@ -1,0 +1,293 @@
+#include <sys/resource.h>
+
+#include <catch2/catch.hpp>
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+
+#include "adapters/curl_http_client.hpp"
+#include "tests/support/fake_http_server.hpp"
+
+using namespace sota;
+using sota::test::FakeConnection;
+using sota::test::FakeHttpServer;
+using sota::test::FakeRequest;
+using namespace std::chrono_literals;
+
+namespace {
+
+core::HttpRequest get(const std::string& url) {
+    core::HttpRequest r;
+    r.url = url;
+    r.connect_timeout = 2s;
+    r.total_timeout = 10s;
+    return r;
+}
+
+std::size_t thread_count() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) {
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("GET and POST carry headers and bodies both ways", "[http]") {
+    FakeHttpServer server;
+    server.route("GET", "/hello", [](const FakeRequest&, FakeConnection& c) {
+        c.respond(200, "{\"hi\":1}", {{"X-Request-Id", "req-123"}});
+    });
+    server.route("POST", "/echo", [](const FakeRequest& r, FakeConnection& c) {
+        c.respond(201, r.body, {{"X-Seen-Auth", r.header("authorization")}});
+    });
+    adapters::CurlHttpClient client;
+    auto hello = client.perform(get(server.base_url() + "/hello"));
+    REQUIRE(hello);
+    CHECK(hello->status == 200);
+    CHECK(hello->body == "{\"hi\":1}");
+    CHECK(hello->header("x-request-id") == "req-123");
+    CHECK(hello->header("Content-Type") == "application/json");
+    CHECK(hello->http_version == "1.1");
+    CHECK(server.requests().at(0).header("user-agent").rfind("sota/", 0) == 0);
+    CHECK(server.requests().at(0).header("accept-encoding").find("gzip") != std::string::npos);
+
+    auto post = get(server.base_url() + "/echo");
+    post.method = "POST";
+    post.body = R"({"q":"espresso"})";
+    post.headers = {{"Authorization", "Bearer t0k3n"}, {"Content-Type", "application/json"}};
+    auto echoed = client.perform(post);
+    REQUIRE(echoed);
+    CHECK(echoed->status == 201);
+    CHECK(echoed->body == R"({"q":"espresso"})");
+    CHECK(echoed->header("x-seen-auth") == "Bearer t0k3n");
+}
+
+TEST_CASE("connections are reused across requests", "[http]") {
+    FakeHttpServer server;
+    server.route("GET", "/", [](const FakeRequest&, FakeConnection& c) { c.respond(200, "ok"); });
+    adapters::CurlHttpClient client;
+    for (int i = 0; i < 5; ++i) {
+        REQUIRE(client.perform(get(server.base_url() + "/x"))->status == 200);
+    }
+    CHECK(server.connections_accepted() == 1);
+}
+
+TEST_CASE("500 requests in flight at once on one I/O thread", "[http]") {
+    rlimit lim{};
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = std::max<rlim_t>(lim.rlim_cur, std::min<rlim_t>(lim.rlim_max, 4096));
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+
+    constexpr int k_requests = 500;
+    FakeHttpServer server;
+    std::mutex m;
+    std::condition_variable cv;
+    int waiting = 0;
+    bool release = false;
+    // Every handler holds its request open until all 500 have arrived.
+    server.route("GET", "/slow", [&](const FakeRequest& r, FakeConnection& c) {
+        std::unique_lock lock(m);
+        ++waiting;
+        cv.notify_all();
+        cv.wait_for(lock, 20s, [&] { return release; });
+        lock.unlock();
+        c.respond(200, r.query);
+    });
+    const std::size_t threads_before = thread_count();
+    adapters::CurlHttpClient client;
+    CHECK(thread_count() == threads_before + 1);
+
+    std::atomic<int> ok{0}, failed{0};
+    std::promise<void> all_done;
+    std::atomic<int> remaining{k_requests};
+    for (int i = 0; i < k_requests; ++i) {
+        client.send(get(server.base_url() + "/slow?i=" + std::to_string(i)),
+                    [&, i](core::Expected<core::HttpResponse> r) {
+                        (r && r->status == 200 && r->body == "i=" + std::to_string(i)) ? ++ok
+                                                                                       : ++failed;
+                        if (--remaining == 0) {
+                            all_done.set_value();
+                        }
+                    });
+    }
+    {
+        std::unique_lock lock(m);
+        REQUIRE(cv.wait_for(lock, 30s, [&] { return waiting == k_requests; }));
+        CHECK(client.in_flight() == static_cast<std::size_t>(k_requests));
+        CHECK(server.connections_open() == static_cast<std::size_t>(k_requests));
+        // One server thread per connection, plus the client's single I/O thread: no thread per
+        // request.
+        CHECK(thread_count() <= threads_before + 1 + k_requests + 1);
+        release = true;
+        cv.notify_all();
+    }
+    REQUIRE(all_done.get_future().wait_for(30s) == std::future_status::ready);
+    CHECK(ok == k_requests);
+    CHECK(failed == 0);
+}
+
+TEST_CASE("timeouts: total, idle mid-stream, and refused connections fail fast and retryable",
+          "[http]") {
+    FakeHttpServer server;
+    server.route("GET", "/stall", [](const FakeRequest&, FakeConnection& c) {
+        std::this_thread::sleep_for(1500ms);
+        c.respond(200, "late");
+    });
+    server.route("GET", "/drip", [](const FakeRequest&, FakeConnection& c) {
+        c.start_chunked(200, {});
+        c.chunk("data: {\"a\":1}\n\n");
+        std::this_thread::sleep_for(1500ms);
+        c.end_chunks();
+    });
+    adapters::CurlHttpClient client;
+
+    auto total = get(server.base_url() + "/stall");
+    total.total_timeout = 300ms;
+    auto started = std::chrono::steady_clock::now();
+    auto r1 = client.perform(total);
+    REQUIRE_FALSE(r1);
+    CHECK(r1.error().code == "http.timeout");
+    CHECK(r1.error().retryable);
+    CHECK(std::chrono::steady_clock::now() - started < 1200ms);
+
+    auto idle = get(server.base_url() + "/drip");
+    idle.total_timeout = 0ms;
+    idle.idle_timeout = 300ms;
+    std::string streamed;
+    idle.on_body = [&](std::string_view chunk) {
+        streamed += chunk;
+        return true;
+    };
+    auto r2 = client.perform(idle);
+    REQUIRE_FALSE(r2);
+    CHECK(r2.error().code == "http.idle_timeout");
+    CHECK(r2.error().retryable);
+    CHECK(streamed == "data: {\"a\":1}\n\n");
+
+    auto refused = get("http://127.0.0.1:1/nothing");
+    auto r3 = client.perform(refused);
+    REQUIRE_FALSE(r3);
+    CHECK(r3.error().code == "http.connect");
+    CHECK(r3.error().retryable);
+}
+
+TEST_CASE("a reset or truncated body is a retryable transport error", "[http]") {
+    FakeHttpServer server;
+    server.route("GET", "/reset", [](const FakeRequest&, FakeConnection& c) {
+        c.raw("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"partial\":");
+        std::this_thread::sleep_for(50ms);
+        c.reset();
+    });
+    server.route("GET", "/truncated", [](const FakeRequest&, FakeConnection& c) {
+        c.start_chunked(200, {});
+        c.chunk("data: {\"x\":1}\n\n");
+        c.close_after();  // closes without the final chunk
+    });
+    adapters::CurlHttpClient client;
+    for (const auto* path : {"/reset", "/truncated"}) {
+        auto r = client.perform(get(server.base_url() + path));
+        INFO(path);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == "http.reset");
+        CHECK(r.error().retryable);
+    }
+}
+
+TEST_CASE("the response size cap holds with and without Content-Length", "[http]") {
+    FakeHttpServer server;
+    server.route("GET", "/big", [](const FakeRequest&, FakeConnection& c) {
+        c.respond(200, std::string(5000, 'x'));
+    });
+    server.route("GET", "/bigstream", [](const FakeRequest&, FakeConnection& c) {
+        c.start_chunked(200, {}, "text/plain");
+        for (int i = 0; i < 10; ++i) {
+            c.chunk(std::string(1000, 'y'));
+        }
+        c.end_chunks();
+    });
+    adapters::CurlHttpClient client;
+    for (const auto* path : {"/big", "/bigstream"}) {
+        auto req = get(server.base_url() + path);
+        req.max_response_bytes = 2000;
+        auto r = client.perform(req);
+        INFO(path);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == "http.too_large");
+        CHECK_FALSE(r.error().retryable);
+    }
+}
+
+TEST_CASE("compressed bodies are decoded; redirects are returned unless asked for", "[http]") {
+    FakeHttpServer server;
+    server.route("GET", "/gz", [](const FakeRequest&, FakeConnection& c) {
+        static const unsigned char k_gzip[] = {
+            0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xcb, 0x48, 0xcd, 0xc9,
+            0xc9, 0x57, 0xc8, 0x40, 0x27, 0x01, 0xe3, 0x51, 0x3d, 0x8d, 0x17, 0x00, 0x00, 0x00};
+        c.respond(200, std::string(reinterpret_cast<const char*>(k_gzip), sizeof k_gzip),
+                  {{"Content-Encoding", "gzip"}}, "text/plain");
+    });
+    server.route("GET", "/moved", [&](const FakeRequest&, FakeConnection& c) {
+        c.respond(302, "", {{"Location", server.base_url() + "/gz"}});
+    });
+    adapters::CurlHttpClient client;
+    auto gz = client.perform(get(server.base_url() + "/gz"));
+    REQUIRE(gz);
+    CHECK(gz->body == "hello hello hello hello");
+
+    auto moved = client.perform(get(server.base_url() + "/moved"));
+    REQUIRE(moved);
+    CHECK(moved->status == 302);
+    auto follow = get(server.base_url() + "/moved");
+    follow.max_redirects = 3;
+    auto followed = client.perform(follow);
+    REQUIRE(followed);
+    CHECK(followed->status == 200);
+    CHECK(followed->effective_url == server.base_url() + "/gz");
+}
+
+TEST_CASE("a streamed body arrives chunk by chunk, and cancel stops a request at once", "[http]") {
+    FakeHttpServer server;
+    std::promise<void> first_seen;
+    auto first_seen_future = first_seen.get_future().share();
+    server.route("GET", "/stream", [&](const FakeRequest&, FakeConnection& c) {
+        c.start_chunked(200, {});
+        c.chunk("one\n");
+        // The second chunk is only sent once the client has reported the first.
+        first_seen_future.wait_for(5s);
+        c.chunk("two\n");
+        c.end_chunks();
+    });
+    server.route("GET", "/forever", [](const FakeRequest&, FakeConnection& c) {
+        std::this_thread::sleep_for(3s);
+        c.respond(200, "late");
+    });
+    adapters::CurlHttpClient client;
+    auto req = get(server.base_url() + "/stream");
+    std::vector<std::string> chunks;
+    req.on_body = [&](std::string_view chunk) {
+        chunks.emplace_back(chunk);
+        if (chunks.size() == 1) {
+            first_seen.set_value();
+        }
+        return true;
+    };
+    auto r = client.perform(req);
+    REQUIRE(r);
+    CHECK(r->body.empty());
+    REQUIRE(chunks.size() == 2);
+    CHECK(chunks[0] == "one\n");
+
+    auto slow = get(server.base_url() + "/forever");
+    const auto started = std::chrono::steady_clock::now();
+    std::thread canceller([token = slow.cancel] {
+        std::this_thread::sleep_for(100ms);
+        token.cancel();
+    });
+    auto cancelled = client.perform(slow);
+    canceller.join();
+    REQUIRE_FALSE(cancelled);
+    CHECK(cancelled.error().kind == core::ErrorKind::cancelled);
+    CHECK(std::chrono::steady_clock::now() - started < 1s);
+}
