@@ -1,0 +1,28 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+#include "core/http.hpp"
+
+namespace sota::core {
+
+/// Parses a Go-style duration as OpenAI's x-ratelimit-reset-* headers send it: "12ms", "1s",
+/// "6m0s", "1h2m3.5s".
+std::optional<std::chrono::milliseconds> parse_go_duration(std::string_view text);
+
+/// Parses an RFC 3339 UTC timestamp ("2025-08-21T12:40:59Z", fractions and offsets allowed).
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
+
+/// Parses an HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT").
+std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text);
+
+/// The delay a server asked for, from the first of: `retry-after-ms`, `retry-after` (seconds or
+/// HTTP-date), OpenAI `x-ratelimit-reset-requests`/`-tokens` (when that limit's remaining is 0),
+/// Anthropic `anthropic-ratelimit-*-reset` (when that limit's remaining is 0). Negative results
+/// become zero. `now` is the clock for dates.
+std::optional<std::chrono::milliseconds> retry_delay_from_headers(
+    const HttpHeaders& headers, std::chrono::system_clock::time_point now);
+
+}  // namespace sota::core

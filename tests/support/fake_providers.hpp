@@ -1,0 +1,51 @@
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "tests/support/fake_http_server.hpp"
+
+namespace sota::test {
+
+/// What a fake LLM endpoint does with its next request.
+enum class FakeMode {
+    ok,
+    rate_limited,           ///< 429 with retry-after: 2 (seconds)
+    rate_limited_ms,        ///< 429 with retry-after-ms: 1500
+    rate_limited_reset,     ///< 429 with the provider's rate-limit reset headers only
+    quota,                  ///< billing: OpenAI insufficient_quota / Anthropic 402 / Gemini 402
+    server_error,           ///< 500
+    server_error_no_retry,  ///< 500 with x-should-retry: false
+    overloaded,             ///< 529 (Anthropic) / 503 elsewhere; llama.cpp-style "Loading model"
+    auth,                   ///< 401
+    unknown_model,          ///< 404
+    reset_mid_body,         ///< 200 headers, part of the body, then a TCP reset
+    malformed_json,         ///< 200 with a body that is not JSON
+    truncated_stream,       ///< SSE cut off before the final event
+    stream_error,           ///< an error event after the 200
+    slow,                   ///< waits 2 s before answering
+};
+
+/// A scripted fake: each request takes the next mode from `script`, then `fallback`.
+struct FakeLlm {
+    std::mutex mutex;
+    std::deque<FakeMode> script;
+    FakeMode fallback = FakeMode::ok;
+    std::string reply = "Espresso grinders differ mostly in burr size.";
+    std::string api_key = "test-key-0000";
+
+    FakeMode next();
+    void push(FakeMode mode);
+};
+
+/// OpenAI Chat Completions at /v1/chat/completions (and /v1/models). With `compatible`, speaks
+/// like llama.cpp/vLLM: integer error codes, no auth required when api_key is empty.
+void install_openai(FakeHttpServer& server, std::shared_ptr<FakeLlm> fake, bool compatible = false);
+/// Anthropic Messages at /v1/messages.
+void install_anthropic(FakeHttpServer& server, std::shared_ptr<FakeLlm> fake);
+/// Gemini at /v1beta/models/{model}:generateContent and :streamGenerateContent?alt=sse.
+void install_gemini(FakeHttpServer& server, std::shared_ptr<FakeLlm> fake);
+
+}  // namespace sota::test
