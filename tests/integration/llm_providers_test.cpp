@@ -128,7 +128,7 @@ TEST_CASE("request shapes follow each provider and the model quirk table", "[llm
     SECTION("Anthropic: system outside messages, version header") {
         Rig rig(ProviderKind::anthropic);
         REQUIRE(rig.provider->complete_sync(rig.request(false)));
-        const auto& req = rig.server.requests().back();
+        const auto req = rig.server.requests().back();
         CHECK(req.header("anthropic-version") == "2023-06-01");
         CHECK(req.header("x-api-key") == rig.fake->api_key);
         auto body = last_body(rig.server);
@@ -138,7 +138,7 @@ TEST_CASE("request shapes follow each provider and the model quirk table", "[llm
     SECTION("Gemini: systemInstruction, generationConfig, key in a header not the URL") {
         Rig rig(ProviderKind::gemini);
         REQUIRE(rig.provider->complete_sync(rig.request(false)));
-        const auto& req = rig.server.requests().back();
+        const auto req = rig.server.requests().back();
         CHECK(req.target.find("key=") == std::string::npos);
         auto body = last_body(rig.server);
         CHECK(body["systemInstruction"]["parts"][0]["text"] == "You write SEO articles.");
