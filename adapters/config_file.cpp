@@ -14,12 +14,64 @@ namespace {
 
 using core::ErrorKind;
 
+// [prices."MODEL"] rows: input, output, optional cached_input, date.
+core::Status apply_prices(const toml::table& prices, const std::string& source,
+                          core::Config& config) {
+    for (auto&& [model_key, node] : prices) {
+        const std::string model(model_key.str());
+        const std::string where = source + ":" + std::to_string(node.source().begin.line);
+        const auto* row = node.as_table();
+        if (!row) {
+            return core::fail(ErrorKind::config, "prices.bad_row",
+                              where + ": prices." + model + " must be a table: [prices.\"" + model +
+                                  "\"] with input, output and date");
+        }
+        core::Price price;
+        price.origin = where;
+        for (auto&& [field_key, value] : *row) {
+            const std::string field(field_key.str());
+            const std::string at = source + ":" + std::to_string(value.source().begin.line);
+            if (field == "date") {
+                price.date = value.value<std::string>().value_or("");
+                continue;
+            }
+            const auto number = value.value<double>();
+            if (!number || (field != "input" && field != "output" && field != "cached_input")) {
+                return core::fail(
+                    ErrorKind::config, "prices.bad_field",
+                    at + ": prices." + model + "." + field +
+                        (number ? " is not a price field (use input, output, cached_input, date)"
+                                : " must be a number of USD per million tokens"));
+            }
+            if (field == "input") {
+                price.input = *number;
+            } else if (field == "output") {
+                price.output = *number;
+            } else {
+                price.cached_input = *number;
+            }
+        }
+        auto status = config.set_price(model, std::move(price));
+        if (!status) {
+            return status;
+        }
+    }
+    return {};
+}
+
 core::Status apply_table(const toml::table& table, const std::string& prefix,
                          const std::string& source, core::Layer layer, core::Config& config) {
     for (auto&& [k, node] : table) {
         const std::string name =
             prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
         const std::string where = source + ":" + std::to_string(node.source().begin.line);
+        if (name == "prices" && node.is_table()) {
+            auto status = apply_prices(*node.as_table(), source, config);
+            if (!status) {
+                return status;
+            }
+            continue;
+        }
         if (const auto* sub = node.as_table()) {
             auto status = apply_table(*sub, name, source, layer, config);
             if (!status) {

@@ -9,6 +9,7 @@
 
 #include "core/config_schema.hpp"
 #include "core/expected.hpp"
+#include "core/pricing.hpp"
 
 namespace sota::core {
 
@@ -77,8 +78,16 @@ class Config {
     /// The canonical text of a key's current value.
     std::string text(std::string_view key) const;
 
+    /// Model prices: the built-in rows plus [prices."MODEL"] rows from config files.
+    const PriceTable& prices() const { return m_prices; }
+    /// Adds or replaces one price row (validated; errors name price.origin).
+    Status set_price(const std::string& model, Price price) {
+        return m_prices.set(model, std::move(price));
+    }
+
   private:
     std::vector<ConfigEntry> m_entries;
+    PriceTable m_prices = PriceTable::built_in();
 };
 
 }  // namespace sota::core

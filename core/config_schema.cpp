@@ -28,6 +28,51 @@ const std::vector<KeySpec>& config_schema() {
          0,
          0,
          {"auto", "always", "never"}},
+
+        {"llm.provider",
+         ValueType::choice,
+         "openai",
+         "LLM provider for steps that name none",
+         0,
+         0,
+         {"openai", "anthropic", "gemini", "openai_compatible"}},
+        {"llm.model", ValueType::string, "gpt-4o-mini", "model for steps that name none"},
+
+        {"providers.openai.base_url", ValueType::string, "https://api.openai.com/v1",
+         "OpenAI API base URL"},
+        {"providers.anthropic.base_url", ValueType::string, "https://api.anthropic.com/v1",
+         "Anthropic API base URL"},
+        {"providers.gemini.base_url", ValueType::string,
+         "https://generativelanguage.googleapis.com/v1beta", "Gemini API base URL"},
+        {"providers.openai_compatible.base_url", ValueType::string, "http://localhost:11434/v1",
+         "OpenAI-compatible server (Ollama, llama.cpp, vLLM) base URL"},
+        {"providers.serper.base_url", ValueType::string, "https://google.serper.dev",
+         "Serper API base URL"},
+
+        {"http.connect_timeout", ValueType::duration, "10s", "time allowed to connect", 100,
+         300'000},
+        {"http.request_timeout", ValueType::duration, "120s",
+         "time allowed for a whole non-streaming request", 1000, 3'600'000},
+        {"http.stream_idle_timeout", ValueType::duration, "30s",
+         "silence allowed in the middle of a streamed answer", 1000, 600'000},
+        {"http.max_response_size", ValueType::size, "32MiB", "largest response body accepted", 1024,
+         1024.0 * 1024 * 1024},
+
+        {"serp.gl", ValueType::string, "us", "SERP country (Google gl)"},
+        {"serp.hl", ValueType::string, "en", "SERP language (Google hl)"},
+        {"serp.num", ValueType::integer, "10", "results per SERP page", 1, 100},
+
+        {"web.allow_private", ValueType::boolean, "false",
+         "let the web fetcher reach loopback, private and link-local addresses"},
+        {"web.respect_robots", ValueType::boolean, "true", "obey robots.txt when fetching pages"},
+        {"web.max_redirects", ValueType::integer, "5", "redirects followed per page", 0, 20},
+        {"web.timeout", ValueType::duration, "15s", "time allowed to fetch one page", 1000,
+         300'000},
+        {"web.max_page_size", ValueType::size, "5MiB", "largest page fetched", 1024,
+         256.0 * 1024 * 1024},
+
+        {"wordpress.url", ValueType::string, "", "WordPress site URL, e.g. https://example.com"},
+        {"wordpress.user", ValueType::string, "", "WordPress user for the application password"},
     };
     return table;
 }

@@ -61,6 +61,29 @@ namespace keys {
 inline constexpr Key<std::string> log_level{"log.level"};
 inline constexpr Key<std::string> log_format{"log.format"};
 inline constexpr Key<std::string> color{"color"};
+inline constexpr Key<std::string> llm_provider{"llm.provider"};
+inline constexpr Key<std::string> llm_model{"llm.model"};
+inline constexpr Key<std::string> openai_base_url{"providers.openai.base_url"};
+inline constexpr Key<std::string> anthropic_base_url{"providers.anthropic.base_url"};
+inline constexpr Key<std::string> gemini_base_url{"providers.gemini.base_url"};
+inline constexpr Key<std::string> openai_compatible_base_url{
+    "providers.openai_compatible.base_url"};
+inline constexpr Key<std::string> serper_base_url{"providers.serper.base_url"};
+inline constexpr Key<std::chrono::milliseconds> http_connect_timeout{"http.connect_timeout"};
+inline constexpr Key<std::chrono::milliseconds> http_request_timeout{"http.request_timeout"};
+inline constexpr Key<std::chrono::milliseconds> http_stream_idle_timeout{
+    "http.stream_idle_timeout"};
+inline constexpr Key<std::int64_t> http_max_response_size{"http.max_response_size"};
+inline constexpr Key<std::string> serp_gl{"serp.gl"};
+inline constexpr Key<std::string> serp_hl{"serp.hl"};
+inline constexpr Key<std::int64_t> serp_num{"serp.num"};
+inline constexpr Key<bool> web_allow_private{"web.allow_private"};
+inline constexpr Key<bool> web_respect_robots{"web.respect_robots"};
+inline constexpr Key<std::int64_t> web_max_redirects{"web.max_redirects"};
+inline constexpr Key<std::chrono::milliseconds> web_timeout{"web.timeout"};
+inline constexpr Key<std::int64_t> web_max_page_size{"web.max_page_size"};
+inline constexpr Key<std::string> wordpress_url{"wordpress.url"};
+inline constexpr Key<std::string> wordpress_user{"wordpress.user"};
 }  // namespace keys
 
 }  // namespace sota::core

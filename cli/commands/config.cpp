@@ -102,6 +102,17 @@ int run_config_show(const ConfigOptions& options, Context& ctx) {
                                    {"env", core::env_var_for_key(e.spec->name)},
                                    {"help", e.spec->help}});
         }
+        out["prices"] = nlohmann::json::object();
+        for (const auto& [model, price] : config.prices().rows()) {
+            nlohmann::json row = {{"input", price.input},
+                                  {"output", price.output},
+                                  {"date", price.date},
+                                  {"origin", price.origin}};
+            if (price.cached_input) {
+                row["cached_input"] = *price.cached_input;
+            }
+            out["prices"][model] = row;
+        }
         std::cout << out.dump(2) << "\n";
         return 0;
     }
@@ -114,6 +125,14 @@ int run_config_show(const ConfigOptions& options, Context& ctx) {
                         e.origin.where.empty() ? "-" : e.origin.where});
     }
     print_table(rows);
+    std::cout << "\n# prices, USD per million tokens ([prices.\"MODEL\"] in a config file)\n";
+    std::vector<std::vector<std::string>> prices{{"MODEL", "INPUT", "OUTPUT", "DATE", "ORIGIN"}};
+    for (const auto& [model, price] : config.prices().rows()) {
+        prices.push_back({model, core::format_value(core::ValueType::number, price.input),
+                          core::format_value(core::ValueType::number, price.output), price.date,
+                          price.origin});
+    }
+    print_table(prices);
     return 0;
 }
 

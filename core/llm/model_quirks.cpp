@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "core/llm/model_quirks_data.hpp"
+#include "core/builtin_data.hpp"
 
 namespace sota::core::llm {
 
@@ -55,7 +55,7 @@ Expected<ModelQuirks> ModelQuirks::parse(std::string_view json_text) {
 }
 
 std::shared_ptr<const ModelQuirks> ModelQuirks::built_in() {
-    auto parsed = parse(k_model_quirks_json);
+    auto parsed = parse(core::k_model_quirks_json);
     return std::make_shared<const ModelQuirks>(parsed ? std::move(*parsed) : ModelQuirks{});
 }
 

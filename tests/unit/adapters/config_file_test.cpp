@@ -107,3 +107,24 @@ TEST_CASE("config set refuses a bad value and leaves the file untouched", "[conf
     REQUIRE_FALSE(broken);
     CHECK(read_text(file) == "[log\nbroken");
 }
+
+TEST_CASE("[prices.MODEL] rows override built-in prices with file:line provenance",
+          "[config_file]") {
+    TempHome home;
+    const auto file = home.path() / "config.toml";
+    write_text(file,
+               "[prices.\"gpt-4o-mini\"]\ninput = 0.2\noutput = 0.8\ndate = \"2026-11-20\"\n");
+    core::Config config;
+    REQUIRE(adapters::load_config_file(file, core::Layer::user_file, config));
+    const auto price = config.prices().find("gpt-4o-mini");
+    REQUIRE(price);
+    CHECK(price->input == Approx(0.2));
+    CHECK(price->origin == file.string() + ":1");
+    CHECK(config.prices().find("gpt-4o")->origin == "built-in");
+
+    write_text(file, "[prices.\"x\"]\ninput = 1\noutput = 2\nspeed = 3\ndate = \"2026-01-01\"\n");
+    core::Config bad;
+    auto status = adapters::load_config_file(file, core::Layer::user_file, bad);
+    REQUIRE_FALSE(status);
+    CHECK(status.error().message.find(file.string() + ":4") != std::string::npos);
+}

@@ -9,9 +9,37 @@ TEST_CASE("every default in the config table parses and every key handle names a
     for (const auto& spec : config_schema()) {
         CHECK(config.entry(spec.name).origin.layer == Layer::defaults);
     }
-    for (const auto name : {keys::log_level.name, keys::log_format.name, keys::color.name}) {
+    for (const auto name : {keys::log_level.name,
+                            keys::log_format.name,
+                            keys::color.name,
+                            keys::llm_provider.name,
+                            keys::llm_model.name,
+                            keys::openai_base_url.name,
+                            keys::anthropic_base_url.name,
+                            keys::gemini_base_url.name,
+                            keys::openai_compatible_base_url.name,
+                            keys::serper_base_url.name,
+                            keys::http_connect_timeout.name,
+                            keys::http_request_timeout.name,
+                            keys::http_stream_idle_timeout.name,
+                            keys::http_max_response_size.name,
+                            keys::serp_gl.name,
+                            keys::serp_hl.name,
+                            keys::serp_num.name,
+                            keys::web_allow_private.name,
+                            keys::web_respect_robots.name,
+                            keys::web_max_redirects.name,
+                            keys::web_timeout.name,
+                            keys::web_max_page_size.name,
+                            keys::wordpress_url.name,
+                            keys::wordpress_user.name}) {
+        INFO(name);
         CHECK(find_key(name) != nullptr);
     }
+    // Typed reads of every type work on the defaults.
+    CHECK(config.get(keys::http_connect_timeout).count() == 10'000);
+    CHECK(config.get(keys::http_max_response_size) == 32LL << 20);
+    CHECK_FALSE(config.get(keys::web_allow_private));
     CHECK(config.get(keys::log_level) == "info");
 }
 
@@ -59,6 +87,22 @@ TEST_CASE("unknown keys and bad values are refused with the key, the origin and 
     REQUIRE_FALSE(flag);
     CHECK(flag.error().kind == ErrorKind::usage);
     CHECK(config.get(keys::color) == "auto");  // nothing changed
+}
+
+TEST_CASE("ranges are enforced in the key's own units", "[config]") {
+    Config config;
+    auto low =
+        config.set("http.connect_timeout", RawValue{std::string("10ms")}, {Layer::flags, "--set"});
+    REQUIRE_FALSE(low);
+    CHECK(low.error().code == "config.out_of_range");
+    CHECK(low.error().message.find("at least 100ms and at most 5m") != std::string::npos);
+    CHECK(config.set("serp.num", RawValue{std::string("20")}, {Layer::flags, "--set"}));
+    CHECK_FALSE(config.set("serp.num", RawValue{std::string("0")}, {Layer::flags, "--set"}));
+    CHECK(config.set("web.allow_private", RawValue{std::string("yes")},
+                     {Layer::environment, "SOTA_WEB_ALLOW_PRIVATE"}));
+    CHECK(config.get(keys::web_allow_private));
+    CHECK_FALSE(
+        config.set("web.allow_private", RawValue{std::string("yes")}, {Layer::user_file, "f:1"}));
 }
 
 TEST_CASE("durations and sizes parse in every documented form", "[config]") {
