@@ -450,3 +450,101 @@ void install_gemini(FakeHttpServer& server, std::shared_ptr<FakeLlm> fake) {
 }
 
 }  // namespace sota::test
+
+namespace sota::test {
+
+FakeMode FakeSerp::next() {
+    std::lock_guard lock(mutex);
+    if (script.empty()) {
+        return FakeMode::ok;
+    }
+    const FakeMode m = script.front();
+    script.pop_front();
+    return m;
+}
+
+namespace {
+
+json serper_answer(const FakeSerp& fake, const json& query) {
+    const std::string q = query.value("q", "");
+    const int page = query.value("page", 1);
+    json organic = json::array();
+    for (int i = 1; i <= 5; ++i) {
+        const int position = (page - 1) * 5 + i;
+        organic.push_back(
+            {{"title", q + " guide " + std::to_string(position)},
+             {"link", fake.site + "/article/" + std::to_string(position)},
+             {"snippet", "Everything about " + q + ", part " + std::to_string(position) + "."},
+             {"position", position}});
+    }
+    json j = {{"searchParameters",
+               {{"q", q},
+                {"gl", query.value("gl", "us")},
+                {"hl", query.value("hl", "en")},
+                {"type", "search"},
+                {"engine", "google"}}},
+              {"organic", organic},
+              {"peopleAlsoAsk", json::array({{{"question", "What is the best " + q + "?"},
+                                              {"snippet", "It depends."},
+                                              {"title", "Q"},
+                                              {"link", fake.site + "/faq"}},
+                                             {{"question", "How much does a " + q + " cost?"},
+                                              {"snippet", "About $100."},
+                                              {"title", "Q2"},
+                                              {"link", fake.site + "/faq2"}}})},
+              {"relatedSearches", json::array({{{"query", q + " for beginners"}},
+                                               {{"query", q + " vs manual"}},
+                                               {{"query", "cheap " + q}}})},
+              {"credits", 1}};
+    if (page == 1) {
+        j["answerBox"] = {{"title", q},
+                          {"snippet", "A short answer about " + q + "."},
+                          {"link", fake.site + "/answer"}};
+    }
+    return j;
+}
+
+}  // namespace
+
+void install_serper(FakeHttpServer& server, std::shared_ptr<FakeSerp> fake) {
+    server.route("POST", "/search", [fake](const FakeRequest& r, FakeConnection& c) {
+        const FakeMode mode = fake->next();
+        if (r.header("x-api-key") != fake->api_key) {
+            c.respond(403, R"({"message":"Unauthorized.","statusCode":403})");
+            return;
+        }
+        if (common_failure(mode, c)) {
+            return;
+        }
+        switch (mode) {
+            case FakeMode::quota:
+                c.respond(400, R"({"message":"Not enough credits","statusCode":400})");
+                return;
+            case FakeMode::rate_limited:
+                c.respond(429, R"({"message":"Too many requests","statusCode":429})",
+                          {{"retry-after", "2"}});
+                return;
+            case FakeMode::server_error:
+                c.respond(500, R"({"message":"Internal error","statusCode":500})");
+                return;
+            default:
+                break;
+        }
+        const json body = json::parse(r.body, nullptr, false);
+        if (body.is_array()) {
+            json out = json::array();
+            for (const auto& q : body) {
+                out.push_back(serper_answer(*fake, q));
+            }
+            c.respond(200, out.dump());
+            return;
+        }
+        if (!body.is_object() || body.value("q", "").empty()) {
+            c.respond(400, R"({"message":"Missing query parameter","statusCode":400})");
+            return;
+        }
+        c.respond(200, serper_answer(*fake, body).dump());
+    });
+}
+
+}  // namespace sota::test

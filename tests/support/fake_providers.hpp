@@ -49,3 +49,21 @@ void install_anthropic(FakeHttpServer& server, std::shared_ptr<FakeLlm> fake);
 void install_gemini(FakeHttpServer& server, std::shared_ptr<FakeLlm> fake);
 
 }  // namespace sota::test
+
+namespace sota::test {
+
+/// A scripted fake Serper at /search: answers from a small built-in index keyed by query,
+/// 403 "Unauthorized." for a wrong X-API-KEY, and FakeMode failures (quota: 400 "Not enough
+/// credits"). A JSON array body is a batch, answered with an array.
+struct FakeSerp {
+    std::mutex mutex;
+    std::deque<FakeMode> script;
+    std::string api_key = "serper-key-0000";
+    std::string site;  ///< base URL that organic links point at (the fake website)
+
+    FakeMode next();
+};
+
+void install_serper(FakeHttpServer& server, std::shared_ptr<FakeSerp> fake);
+
+}  // namespace sota::test
