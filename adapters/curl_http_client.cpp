@@ -1,11 +1,13 @@
 #include "adapters/curl_http_client.hpp"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
+#include "adapters/address_guard.hpp"
 #include "core/version.hpp"
 
 namespace sota::adapters {
@@ -24,6 +26,8 @@ struct CurlHttpClient::Transfer {
     bool idle_expired = false;
     bool cancelled = false;
     bool sink_stopped = false;
+    bool blocked_address = false;
+    std::string blocked_ip;
     char error_buffer[CURL_ERROR_SIZE] = {};
 
     ~Transfer() {
@@ -99,6 +103,16 @@ std::string seconds_text(std::chrono::milliseconds ms) {
            (ms.count() % 1000 ? "." + std::to_string(ms.count() % 1000 / 100) : "") + "s";
 }
 
+curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* address) {
+    auto* t = static_cast<CurlHttpClient::Transfer*>(user);
+    if (!t->request.allow_private_addresses && is_non_public_address(&address->addr)) {
+        t->blocked_address = true;
+        t->blocked_ip = address_text(&address->addr);
+        return CURL_SOCKET_BAD;
+    }
+    return ::socket(address->family, address->socktype, address->protocol);
+}
+
 core::Error transport_error(const CurlHttpClient::Transfer& t, CURLcode code) {
     const std::string url = safe_url(t.request.url);
     const std::string why = t.error_buffer[0] ? t.error_buffer : curl_easy_strerror(code);
@@ -107,6 +121,12 @@ core::Error transport_error(const CurlHttpClient::Transfer& t, CURLcode code) {
         return {ErrorKind::provider, "http.too_large",
                 url + " sent more than " + std::to_string(t.request.max_response_bytes) +
                     " bytes; raise http.max_response_size if that is expected"};
+    }
+    if (t.blocked_address) {
+        return {ErrorKind::usage, "http.blocked_address",
+                url + " resolves to " + t.blocked_ip +
+                    ", a loopback, private or link-local address; sota does not fetch those unless "
+                    "web.allow_private is true"};
     }
     if (t.idle_expired) {
         return {ErrorKind::network, "http.idle_timeout",
@@ -242,6 +262,8 @@ void CurlHttpClient::start(std::unique_ptr<Transfer> transfer) {
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, t);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
     t->last_activity = Clock::now();
     curl_multi_add_handle(m_multi, e);
     m_active.push_back(std::move(transfer));

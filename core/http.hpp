@@ -35,6 +35,10 @@ struct HttpRequest {
     std::chrono::milliseconds idle_timeout{60'000};    ///< no byte received for this long fails
     std::int64_t max_response_bytes = 32LL << 20;      ///< larger bodies fail (not retryable)
     int max_redirects = 0;                             ///< 0: redirects are returned, not followed
+    /// false: refuse to connect to loopback, private, link-local and other non-public addresses,
+    /// checked on the resolved address of every connection (ErrorKind::usage,
+    /// "http.blocked_address").
+    bool allow_private_addresses = true;
     BodySink on_body;  ///< if set, the body is streamed here instead of collected
     CancelToken cancel;
 };
