@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/expected.hpp"
+
+namespace sota::core {
+
+/// A finished article, ready to publish.
+struct Article {
+    std::string title;
+    std::string slug;
+    std::string meta_description;
+    std::string keyword;
+    std::string markdown;
+    std::string html;
+    std::string status = "draft";            ///< draft, publish, pending, private
+    std::vector<std::int64_t> category_ids;  ///< WordPress term ids
+    std::vector<std::int64_t> tag_ids;
+    std::vector<std::string> categories;  ///< names, for files
+    std::vector<std::string> tags;
+    std::optional<std::int64_t> existing_id;  ///< refresh: the post being updated
+};
+
+/// Where an article went.
+struct PublishResult {
+    std::string location;  ///< URL or file path
+    std::optional<std::int64_t> remote_id;
+    bool updated = false;  ///< an existing post or file was replaced
+};
+
+/// Somewhere articles are published: WordPress, or files for a static site.
+class Publisher {
+  public:
+    virtual ~Publisher() = default;
+    /// Publishes or updates one article. Idempotent: publishing the same slug again updates it.
+    virtual Expected<PublishResult> publish(const Article& article) = 0;
+};
+
+}  // namespace sota::core
