@@ -6,6 +6,7 @@
 #include "cli/command_tree.hpp"
 #include "cli/commands/complete.hpp"
 #include "cli/commands/config.hpp"
+#include "cli/commands/doctor.hpp"
 #include "cli/commands/help.hpp"
 #include "cli/commands/keys.hpp"
 #include "cli/output.hpp"
@@ -77,6 +78,7 @@ CliApp::CliApp()
 
     setup_config(app, m_table);
     setup_keys(app, m_table);
+    setup_doctor(app, m_table);
     setup_help(app, m_table);
     setup_complete(app, m_table);
     apply_recursively(app);

@@ -58,6 +58,11 @@ const std::vector<KeySpec>& config_schema() {
         {"http.max_response_size", ValueType::size, "32MiB", "largest response body accepted", 1024,
          1024.0 * 1024 * 1024},
 
+        {"http.record", ValueType::string, "",
+         "record every provider exchange to this cassette file (secrets redacted)"},
+        {"http.replay", ValueType::string, "",
+         "answer provider requests from this cassette file instead of the network"},
+
         {"serp.gl", ValueType::string, "us", "SERP country (Google gl)"},
         {"serp.hl", ValueType::string, "en", "SERP language (Google hl)"},
         {"serp.num", ValueType::integer, "10", "results per SERP page", 1, 100},

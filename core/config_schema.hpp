@@ -74,6 +74,8 @@ inline constexpr Key<std::chrono::milliseconds> http_request_timeout{"http.reque
 inline constexpr Key<std::chrono::milliseconds> http_stream_idle_timeout{
     "http.stream_idle_timeout"};
 inline constexpr Key<std::int64_t> http_max_response_size{"http.max_response_size"};
+inline constexpr Key<std::string> http_record{"http.record"};
+inline constexpr Key<std::string> http_replay{"http.replay"};
 inline constexpr Key<std::string> serp_gl{"serp.gl"};
 inline constexpr Key<std::string> serp_hl{"serp.hl"};
 inline constexpr Key<std::int64_t> serp_num{"serp.num"};

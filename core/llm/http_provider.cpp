@@ -77,6 +77,7 @@ HttpRequest HttpProvider::base_request(std::string url, bool stream) const {
     r.connect_timeout = m_endpoint.connect_timeout;
     r.total_timeout = stream ? std::chrono::milliseconds(0) : m_endpoint.request_timeout;
     r.idle_timeout = stream ? m_endpoint.stream_idle_timeout : m_endpoint.request_timeout;
+    r.max_response_bytes = m_endpoint.max_response_bytes;
     r.headers.emplace_back("Content-Type", "application/json");
     if (stream) {
         r.headers.emplace_back("Accept", "text/event-stream");

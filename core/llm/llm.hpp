@@ -73,6 +73,7 @@ struct Endpoint {
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds request_timeout{120'000};     ///< whole non-streaming call
     std::chrono::milliseconds stream_idle_timeout{30'000};  ///< silence allowed mid-stream
+    std::int64_t max_response_bytes = 32LL << 20;
 };
 
 /// A large language model behind one interface. Thread-safe; calls are asynchronous.

@@ -5,6 +5,7 @@
 
 #include "cli/app.hpp"
 #include "cli/command_tree.hpp"
+#include "core/config_schema.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_home.hpp"
 
@@ -134,4 +135,16 @@ TEST_CASE("the fish completion offers the current commands", "[docs][completion]
         CHECK(offered.count(command) == 1);
     }
     CHECK(offered.count("get") == 1);
+}
+
+TEST_CASE("every config key is documented in sota-config(1)", "[docs]") {
+    std::string page = sota::test::read_text(k_source / "man" / "sota-config.1");
+    // roff escapes hyphens; compare with them unescaped.
+    for (std::size_t pos; (pos = page.find("\\-")) != std::string::npos;) {
+        page.erase(pos, 1);
+    }
+    for (const auto& key : sota::core::config_key_names()) {
+        INFO(key);
+        CHECK(page.find(".B " + key + "\n") != std::string::npos);
+    }
 }

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/curl_http_client.hpp"
+#include "core/doctor.hpp"
 #include "core/llm/llm.hpp"
 #include "tests/support/fake_providers.hpp"
 
@@ -230,4 +231,24 @@ TEST_CASE("a slow provider hits the request timeout as a retryable error", "[llm
     REQUIRE_FALSE(r);
     CHECK(r.error().code == "http.timeout");
     CHECK(r.error().retryable);
+}
+
+TEST_CASE("doctor checks work against every provider's models list", "[llm][doctor]") {
+    const auto kind = GENERATE(ProviderKind::openai, ProviderKind::openai_compatible,
+                               ProviderKind::anthropic, ProviderKind::gemini);
+    Rig rig(kind);
+    INFO(core::display_name(kind));
+    core::llm::Endpoint endpoint;
+    endpoint.base_url = rig.server.base_url() + (kind == ProviderKind::gemini ? "/v1beta" : "/v1");
+    endpoint.api_key = rig.fake->api_key;
+    auto report =
+        core::check_llm(kind, rig.http, *rig.provider, endpoint, true, rig.model, true, true);
+    CHECK(report.endpoint.state == core::CheckState::ok);
+    CHECK(report.model.state == core::CheckState::ok);
+    CHECK(report.call.state == core::CheckState::ok);
+    CHECK(report.healthy());
+    auto wrong = core::check_llm(kind, rig.http, *rig.provider, endpoint, true, "no-such-model",
+                                 true, false);
+    CHECK(wrong.model.state == core::CheckState::failed);
+    CHECK(wrong.call.state == core::CheckState::skipped);
 }

@@ -431,10 +431,16 @@ void install_openai(FakeHttpServer& server, std::shared_ptr<FakeLlm> fake, bool 
                  [fake, compatible](const FakeRequest& r, FakeConnection& c) {
                      openai_handler(fake, compatible, r, c);
                  });
-    server.route("GET", "/v1/models", [](const FakeRequest&, FakeConnection& c) {
+    server.route("GET", "/v1/models", [fake, compatible](const FakeRequest& r, FakeConnection& c) {
+        if (!fake->api_key.empty() && r.header("authorization") != "Bearer " + fake->api_key) {
+            openai_error(c, 401, "Incorrect API key provided", "invalid_request_error",
+                         "invalid_api_key", compatible);
+            return;
+        }
         c.respond(
             200,
-            R"({"object":"list","data":[{"id":"gpt-4o-mini","object":"model","created":1,"owned_by":"openai"}]})");
+            R"({"object":"list","data":[{"id":"gpt-4o-mini","object":"model","created":1,"owned_by":"openai"},)"
+            R"({"id":"llama3.1:8b","object":"model","created":1,"owned_by":"library"}]})");
     });
 }
 
@@ -442,9 +448,25 @@ void install_anthropic(FakeHttpServer& server, std::shared_ptr<FakeLlm> fake) {
     server.route("POST", "/v1/messages", [fake](const FakeRequest& r, FakeConnection& c) {
         anthropic_handler(fake, r, c);
     });
+    server.route("GET", "/v1/models", [fake](const FakeRequest& r, FakeConnection& c) {
+        if (r.header("x-api-key") != fake->api_key) {
+            anthropic_error(c, 401, "authentication_error", "invalid x-api-key");
+            return;
+        }
+        c.respond(200, R"({"data":[{"type":"model","id":"claude-haiku-4-5"}],"has_more":false})");
+    });
 }
 
 void install_gemini(FakeHttpServer& server, std::shared_ptr<FakeLlm> fake) {
+    server.route("GET", "/v1beta/models", [fake](const FakeRequest& r, FakeConnection& c) {
+        if (r.header("x-goog-api-key") != fake->api_key) {
+            gemini_error(c, 403, "PERMISSION_DENIED", "API key not valid");
+            return;
+        }
+        c.respond(
+            200,
+            R"({"models":[{"name":"models/gemini-2.5-flash","displayName":"Gemini 2.5 Flash"}]})");
+    });
     server.route("POST", "/v1beta/models/",
                  [fake](const FakeRequest& r, FakeConnection& c) { gemini_handler(fake, r, c); });
 }

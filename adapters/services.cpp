@@ -1,0 +1,147 @@
+#include "adapters/services.hpp"
+
+#include "adapters/cassette.hpp"
+#include "adapters/curl_http_client.hpp"
+
+namespace sota::adapters {
+
+namespace keys = core::keys;
+
+std::optional<core::ProviderKind> llm_kind_from_name(const std::string& name) {
+    if (name == "openai") {
+        return core::ProviderKind::openai;
+    }
+    if (name == "anthropic") {
+        return core::ProviderKind::anthropic;
+    }
+    if (name == "gemini") {
+        return core::ProviderKind::gemini;
+    }
+    if (name == "openai_compatible") {
+        return core::ProviderKind::openai_compatible;
+    }
+    return std::nullopt;
+}
+
+const char* secret_name(core::ProviderKind kind) {
+    switch (kind) {
+        case core::ProviderKind::openai:
+            return "openai";
+        case core::ProviderKind::anthropic:
+            return "anthropic";
+        case core::ProviderKind::gemini:
+            return "gemini";
+        case core::ProviderKind::openai_compatible:
+            return "openai_compatible";
+        case core::ProviderKind::serper:
+            return "serper";
+        case core::ProviderKind::wordpress:
+            return "wordpress";
+        case core::ProviderKind::web:
+            return "";
+    }
+    return "";
+}
+
+core::Expected<std::unique_ptr<Services>> Services::create(
+    const core::Config& config, const core::SecretResolver& secrets,
+    std::shared_ptr<const core::Redactor> redactor) {
+    auto s = std::unique_ptr<Services>(new Services());
+    s->m_config = &config;
+    s->m_secrets = &secrets;
+    s->m_quirks = core::llm::ModelQuirks::built_in();
+    const std::string replay = config.get(keys::http_replay);
+    const std::string record = config.get(keys::http_record);
+    if (!replay.empty() && !record.empty()) {
+        return core::fail(core::ErrorKind::usage, "http.record_and_replay",
+                          "http.record and http.replay are both set; choose one");
+    }
+    if (!replay.empty()) {
+        auto client = ReplayHttpClient::open(replay, redactor);
+        if (!client) {
+            return core::fail(client.error());
+        }
+        s->m_http = std::move(*client);
+        s->m_mode = "replay";
+        s->m_cassette = replay;
+        return s;
+    }
+    s->m_live = std::make_unique<CurlHttpClient>();
+    if (!record.empty()) {
+        s->m_http = std::make_unique<RecordingHttpClient>(*s->m_live, record, redactor);
+        s->m_mode = "record";
+        s->m_cassette = record;
+    } else {
+        s->m_http = std::move(s->m_live);
+    }
+    return s;
+}
+
+core::llm::Endpoint Services::llm_endpoint(core::ProviderKind kind) const {
+    core::llm::Endpoint e;
+    switch (kind) {
+        case core::ProviderKind::openai:
+            e.base_url = m_config->get(keys::openai_base_url);
+            break;
+        case core::ProviderKind::anthropic:
+            e.base_url = m_config->get(keys::anthropic_base_url);
+            break;
+        case core::ProviderKind::gemini:
+            e.base_url = m_config->get(keys::gemini_base_url);
+            break;
+        default:
+            e.base_url = m_config->get(keys::openai_compatible_base_url);
+            break;
+    }
+    if (const auto key = m_secrets->resolve(secret_name(kind))) {
+        e.api_key = key->value;
+    }
+    e.connect_timeout = m_config->get(keys::http_connect_timeout);
+    e.request_timeout = m_config->get(keys::http_request_timeout);
+    e.stream_idle_timeout = m_config->get(keys::http_stream_idle_timeout);
+    e.max_response_bytes = m_config->get(keys::http_max_response_size);
+    return e;
+}
+
+bool Services::has_key(core::ProviderKind kind) const {
+    return kind == core::ProviderKind::openai_compatible ||
+           m_secrets->resolve(secret_name(kind)).has_value();
+}
+
+std::unique_ptr<core::llm::Provider> Services::llm(core::ProviderKind kind) {
+    return core::llm::make_provider(kind, *m_http, llm_endpoint(kind), m_quirks);
+}
+
+core::SerpEndpoint Services::serp_endpoint() const {
+    core::SerpEndpoint e;
+    e.base_url = m_config->get(keys::serper_base_url);
+    if (const auto key = m_secrets->resolve("serper")) {
+        e.api_key = key->value;
+    }
+    e.connect_timeout = m_config->get(keys::http_connect_timeout);
+    e.request_timeout = m_config->get(keys::http_request_timeout);
+    return e;
+}
+
+core::WpEndpoint Services::wordpress_endpoint() const {
+    core::WpEndpoint e;
+    e.site_url = m_config->get(keys::wordpress_url);
+    e.user = m_config->get(keys::wordpress_user);
+    if (const auto key = m_secrets->resolve("wordpress")) {
+        e.app_password = key->value;
+    }
+    e.timeout = m_config->get(keys::http_request_timeout);
+    return e;
+}
+
+core::WebFetchOptions Services::web_options() const {
+    core::WebFetchOptions o;
+    o.allow_private = m_config->get(keys::web_allow_private);
+    o.respect_robots = m_config->get(keys::web_respect_robots);
+    o.max_redirects = static_cast<int>(m_config->get(keys::web_max_redirects));
+    o.timeout = m_config->get(keys::web_timeout);
+    o.max_bytes = m_config->get(keys::web_max_page_size);
+    return o;
+}
+
+}  // namespace sota::adapters

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/http.hpp"
+#include "core/llm/llm.hpp"
+#include "core/redactor.hpp"
+#include "core/secrets.hpp"
+#include "core/serp.hpp"
+#include "core/web_fetcher.hpp"
+#include "core/wordpress.hpp"
+
+namespace sota::adapters {
+
+/// The outside world as configured: one HTTP transport (live, recording, or replaying a
+/// cassette) and the endpoints of every provider with their keys. Built once per process.
+class Services {
+  public:
+    /// Builds the transport from http.record / http.replay and reads endpoints from `config`
+    /// and keys from `secrets`. Fails if the replay cassette cannot be read.
+    static core::Expected<std::unique_ptr<Services>> create(
+        const core::Config& config, const core::SecretResolver& secrets,
+        std::shared_ptr<const core::Redactor> redactor);
+
+    core::HttpClient& http() { return *m_http; }
+    /// "live", "record" or "replay".
+    const std::string& mode() const { return m_mode; }
+    /// The cassette being recorded or replayed ("" when live).
+    const std::string& cassette() const { return m_cassette; }
+
+    /// The endpoint for an LLM provider kind, with its key ("" if none is set).
+    core::llm::Endpoint llm_endpoint(core::ProviderKind kind) const;
+    /// Whether a key is set for the provider (always true for openai_compatible, which may need
+    /// none).
+    bool has_key(core::ProviderKind kind) const;
+    /// A provider client over the transport.
+    std::unique_ptr<core::llm::Provider> llm(core::ProviderKind kind);
+
+    core::SerpEndpoint serp_endpoint() const;
+    core::WpEndpoint wordpress_endpoint() const;
+    core::WebFetchOptions web_options() const;
+
+  private:
+    const core::Config* m_config = nullptr;
+    const core::SecretResolver* m_secrets = nullptr;
+    std::string m_mode = "live";
+    std::string m_cassette;
+    std::unique_ptr<core::HttpClient> m_live;
+    std::unique_ptr<core::HttpClient> m_http;
+    std::shared_ptr<const core::llm::ModelQuirks> m_quirks;
+};
+
+/// Parses "openai", "anthropic", "gemini", "openai_compatible".
+std::optional<core::ProviderKind> llm_kind_from_name(const std::string& name);
+
+/// The secret name for a provider kind ("openai", ..., "serper", "wordpress").
+const char* secret_name(core::ProviderKind kind);
+
+}  // namespace sota::adapters
