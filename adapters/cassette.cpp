@@ -1,7 +1,6 @@
 #include "adapters/cassette.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/private_files.hpp"
+#include "core/sha256.hpp"
 
 namespace sota::adapters {
 
@@ -25,19 +25,6 @@ std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
-}
-
-std::string sha256_hex(const std::string& data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-    static const char* k_hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-        out += k_hex[digest[i] >> 4];
-        out += k_hex[digest[i] & 0xf];
-    }
-    return out;
 }
 
 // The URL with query parameters sorted and any `key` parameter dropped.
@@ -117,8 +104,9 @@ std::vector<std::string> stream_pieces(const std::string& body) {
 }  // namespace
 
 std::string request_fingerprint(const core::HttpRequest& request, const core::Redactor& redactor) {
-    return sha256_hex(request.method + "\n" + path_of(canonical_url(redactor.redact(request.url))) +
-                      "\n" + canonical_body(redactor.redact(request.body)));
+    return core::sha256_hex(request.method + "\n" +
+                            path_of(canonical_url(redactor.redact(request.url))) + "\n" +
+                            canonical_body(redactor.redact(request.body)));
 }
 
 RecordingHttpClient::RecordingHttpClient(core::HttpClient& inner, std::filesystem::path cassette,

@@ -219,7 +219,7 @@ TEST_CASE("the response size cap holds with and without Content-Length", "[http]
     }
 }
 
-TEST_CASE("compressed bodies are decoded; redirects are returned unless asked for", "[http]") {
+TEST_CASE("compressed bodies are decoded, and redirects are returned unless asked for", "[http]") {
     FakeHttpServer server;
     server.route("GET", "/gz", [](const FakeRequest&, FakeConnection& c) {
         static const unsigned char k_gzip[] = {

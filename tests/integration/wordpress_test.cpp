@@ -76,7 +76,7 @@ TEST_CASE("listing pages through every page and filters by modification date", "
     CHECK(too_many.error().kind == core::ErrorKind::usage);
 }
 
-TEST_CASE("drafts are created and updated; errors are decoded", "[wordpress]") {
+TEST_CASE("drafts are created and updated, and errors are decoded", "[wordpress]") {
     WpRig rig;
     auto client = rig.client();
     core::WpDraft draft;

@@ -21,7 +21,7 @@ TEST_CASE("a TOML file sets keys with FILE:LINE provenance", "[config_file]") {
     CHECK(config.entry("log.level").origin.where == file.string() + ":5");
 }
 
-TEST_CASE("a missing file is no error; syntax errors and unknown keys name file and line",
+TEST_CASE("a missing file is no error, and syntax errors and unknown keys name file and line",
           "[config_file]") {
     TempHome home;
     core::Config config;

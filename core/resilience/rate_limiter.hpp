@@ -1,0 +1,59 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "core/clock.hpp"
+
+namespace sota::core::resilience {
+
+/// A rate in units per minute (requests or tokens); 0 means unlimited.
+struct RateLimit {
+    double per_minute = 0;
+    double burst = 0;  ///< bucket size; 0 = one minute's worth
+};
+
+/// A token bucket metered continuously (GCRA-like): reserve() takes what a call needs and says
+/// how long to wait for it, so waiting callers are served in order. The provider's own
+/// remaining/reset headers can only lower what is left. Thread-safe.
+class TokenBucket {
+  public:
+    TokenBucket(RateLimit limit, const Clock& clock);
+
+    /// Reserves `amount` units; returns how long the caller must wait before using them.
+    Millis reserve(double amount = 1);
+
+    /// Applies a provider's view: `remaining` units left (never raises ours); if nothing is
+    /// left, no unit is granted until `reset_in` has passed.
+    void observe(std::optional<double> remaining, std::optional<Millis> reset_in);
+
+    bool unlimited() const { return m_limit.per_minute <= 0; }
+
+  private:
+    void refill_locked(SteadyTime now);
+
+    RateLimit m_limit;
+    const Clock& m_clock;
+    std::mutex m_mutex;
+    double m_tokens;
+    SteadyTime m_last;
+    SteadyTime m_blocked_until{};
+};
+
+/// Every bucket in the process by name ("openai:requests", "openai:3f2a9c1e:tokens").
+/// Thread-safe.
+class RateLimiters {
+  public:
+    explicit RateLimiters(const Clock& clock) : m_clock(clock) {}
+    TokenBucket& get(const std::string& name, RateLimit limit);
+
+  private:
+    const Clock& m_clock;
+    std::mutex m_mutex;
+    std::map<std::string, std::unique_ptr<TokenBucket>> m_buckets;
+};
+
+}  // namespace sota::core::resilience
