@@ -41,6 +41,12 @@ struct HttpRequest {
     bool allow_private_addresses = true;
     BodySink on_body;  ///< if set, the body is streamed here instead of collected
     CancelToken cancel;
+
+    /// Bounds the whole exchange by `limit` alone (no separate idle limit): for answers read whole.
+    void set_deadline(std::chrono::milliseconds limit) {
+        total_timeout = limit;
+        idle_timeout = std::chrono::milliseconds(0);
+    }
 };
 
 /// A complete HTTP answer (any status).

@@ -150,4 +150,47 @@ std::optional<std::chrono::milliseconds> retry_delay_from_headers(
     return longest;
 }
 
+RateInfo rate_info_from_headers(const HttpHeaders& headers,
+                                std::chrono::system_clock::time_point now) {
+    RateInfo info;
+    auto lowest = [](std::optional<double>& slot, std::optional<double> v) {
+        if (v && (!slot || *v < *slot)) {
+            slot = v;
+        }
+    };
+    if (const auto v = find_header(headers, "x-ratelimit-remaining-requests")) {
+        lowest(info.remaining_requests, number(*v));
+        if (const auto r = find_header(headers, "x-ratelimit-reset-requests")) {
+            info.requests_reset = parse_go_duration(*r);
+        }
+    }
+    if (const auto v = find_header(headers, "x-ratelimit-remaining-tokens")) {
+        lowest(info.remaining_tokens, number(*v));
+        if (const auto r = find_header(headers, "x-ratelimit-reset-tokens")) {
+            info.tokens_reset = parse_go_duration(*r);
+        }
+    }
+    if (const auto v = find_header(headers, "anthropic-ratelimit-requests-remaining")) {
+        lowest(info.remaining_requests, number(*v));
+        if (const auto r = find_header(headers, "anthropic-ratelimit-requests-reset")) {
+            if (const auto t = parse_rfc3339(*r)) {
+                info.requests_reset = until(*t, now);
+            }
+        }
+    }
+    for (const char* kind : {"tokens", "input-tokens", "output-tokens"}) {
+        if (const auto v =
+                find_header(headers, std::string("anthropic-ratelimit-") + kind + "-remaining")) {
+            lowest(info.remaining_tokens, number(*v));
+            if (const auto r =
+                    find_header(headers, std::string("anthropic-ratelimit-") + kind + "-reset")) {
+                if (const auto t = parse_rfc3339(*r)) {
+                    info.tokens_reset = until(*t, now);
+                }
+            }
+        }
+    }
+    return info;
+}
+
 }  // namespace sota::core

@@ -25,4 +25,18 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
 std::optional<std::chrono::milliseconds> retry_delay_from_headers(
     const HttpHeaders& headers, std::chrono::system_clock::time_point now);
 
+/// What a provider's rate-limit headers say is left (OpenAI x-ratelimit-*, Anthropic
+/// anthropic-ratelimit-*): the lowest remaining count of requests and of tokens, and when they
+/// reset.
+struct RateInfo {
+    std::optional<double> remaining_requests;
+    std::optional<std::chrono::milliseconds> requests_reset;
+    std::optional<double> remaining_tokens;
+    std::optional<std::chrono::milliseconds> tokens_reset;
+};
+
+/// Reads rate-limit headers; empty when a provider sends none (Gemini, local servers).
+RateInfo rate_info_from_headers(const HttpHeaders& headers,
+                                std::chrono::system_clock::time_point now);
+
 }  // namespace sota::core

@@ -59,6 +59,7 @@ Expected<SerpResult> parse_serper_result(const std::string& body) {
             KnowledgeGraph{s(k, "title"), s(k, "type"), s(k, "description"), s(k, "website")};
     }
     out.credits = j.value("credits", 0);
+    out.raw = body;
     return out;
 }
 
@@ -78,8 +79,7 @@ void SerpClient::search(const SerpQuery& query, std::function<void(Expected<Serp
     }
     r.body = body.dump();
     r.connect_timeout = m_endpoint.connect_timeout;
-    r.total_timeout = m_endpoint.request_timeout;
-    r.idle_timeout = m_endpoint.request_timeout;
+    r.set_deadline(m_endpoint.request_timeout);
     r.cancel = std::move(cancel);
     m_http.send(std::move(r), [done = std::move(done)](Expected<HttpResponse> response) {
         if (!response) {

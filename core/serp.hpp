@@ -58,6 +58,10 @@ struct SerpResult {
     std::optional<AnswerBox> answer_box;
     std::optional<KnowledgeGraph> knowledge_graph;
     int credits = 0;  ///< credits Serper charged for this call
+    std::string raw;  ///< the answer body, as cached
+    bool from_cache = false;
+    bool stale = false;     ///< served from an expired cache entry because Serper failed
+    std::string cached_at;  ///< when a cached answer was stored (ISO 8601 UTC)
 };
 
 /// Parses a Serper /search answer body.

@@ -79,8 +79,7 @@ Expected<bool> WebFetcher::robots_allow(const std::string& url, CancelToken canc
     }
     HttpRequest r;
     r.url = origin + "/robots.txt";
-    r.total_timeout = m_options.timeout;
-    r.idle_timeout = m_options.timeout;
+    r.set_deadline(m_options.timeout);
     r.max_response_bytes = 512 * 1024;
     r.max_redirects = 3;
     r.allow_private_addresses = m_options.allow_private;
@@ -127,8 +126,7 @@ Expected<HttpResponse> WebFetcher::get(const std::string& start, const std::stri
         r.method = method;
         r.url = url;
         r.headers = {{"Accept", "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1"}};
-        r.total_timeout = m_options.timeout;
-        r.idle_timeout = m_options.timeout;
+        r.set_deadline(m_options.timeout);
         r.max_response_bytes = m_options.max_bytes;
         r.allow_private_addresses = m_options.allow_private;
         r.cancel = cancel;

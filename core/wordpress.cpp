@@ -176,8 +176,7 @@ Expected<std::string> WordPressClient::api_root() {
         HttpRequest r;
         r.method = method;
         r.url = url;
-        r.total_timeout = m_endpoint.timeout;
-        r.idle_timeout = m_endpoint.timeout;
+        r.set_deadline(m_endpoint.timeout);
         r.max_redirects = 5;
         return m_http.perform(std::move(r));
     };
@@ -221,8 +220,7 @@ Expected<HttpResponse> WordPressClient::call(
     HttpRequest r;
     r.method = method;
     r.url = route_url(*root, route, params);
-    r.total_timeout = m_endpoint.timeout;
-    r.idle_timeout = m_endpoint.timeout;
+    r.set_deadline(m_endpoint.timeout);
     if (!m_endpoint.user.empty()) {
         r.headers.emplace_back("Authorization", "Basic " + base64_encode(m_endpoint.user + ":" +
                                                                          m_endpoint.app_password));

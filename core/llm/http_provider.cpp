@@ -76,7 +76,8 @@ HttpRequest HttpProvider::base_request(std::string url, bool stream) const {
     r.url = std::move(url);
     r.connect_timeout = m_endpoint.connect_timeout;
     r.total_timeout = stream ? std::chrono::milliseconds(0) : m_endpoint.request_timeout;
-    r.idle_timeout = stream ? m_endpoint.stream_idle_timeout : m_endpoint.request_timeout;
+    // A whole answer is bounded by the total timeout; only streams need an idle limit.
+    r.idle_timeout = stream ? m_endpoint.stream_idle_timeout : std::chrono::milliseconds(0);
     r.max_response_bytes = m_endpoint.max_response_bytes;
     r.headers.emplace_back("Content-Type", "application/json");
     if (stream) {
@@ -102,6 +103,7 @@ void HttpProvider::complete(Request request, Callback done) {
             }
             auto parsed = parse(*r);
             if (parsed) {
+                parsed->rate = rate_info_from_headers(r->headers, std::chrono::system_clock::now());
                 parsed->total = r->total;
                 parsed->first_token = r->first_byte;
                 if (parsed->request_id.empty()) {

@@ -15,6 +15,7 @@
 #include "core/http.hpp"
 #include "core/llm/model_quirks.hpp"
 #include "core/provider_error.hpp"
+#include "core/retry_hints.hpp"
 
 namespace sota::core::llm {
 
@@ -49,6 +50,9 @@ struct Request {
     std::string schema_name = "answer";
     /// If set, the call streams and this receives text as it arrives.
     std::function<void(std::string_view)> on_text;
+    /// Called before a streamed call that already delivered text is retried from the start; the
+    /// receiver must discard what it got. Without it, such a call is not replayed.
+    std::function<void()> on_stream_restart;
     CancelToken cancel;
 };
 
@@ -62,6 +66,10 @@ struct Response {
     std::string request_id;
     std::chrono::milliseconds first_token{0};
     std::chrono::milliseconds total{0};
+    RateInfo rate;          ///< what the provider's rate-limit headers said
+    std::string served_by;  ///< "provider:model" that answered (set by the resilient layer)
+    std::vector<std::string> fallbacks;  ///< what was tried before it and why
+    int attempts = 1;
 };
 
 using Callback = std::function<void(Expected<Response>)>;
