@@ -12,6 +12,21 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 FakeMode FakeLlm::next() {
     std::lock_guard lock(mutex);
     if (script.empty()) {
+        if (flaky_server_error > 0 || flaky_rate_limit > 0) {
+            static thread_local std::mt19937_64 rng;
+            static thread_local std::uint64_t seeded = 0;
+            if (seeded != seed) {
+                rng.seed(seed);
+                seeded = seed;
+            }
+            const double roll = std::uniform_real_distribution<double>(0, 1)(rng);
+            if (roll < flaky_server_error) {
+                return FakeMode::server_error;
+            }
+            if (roll < flaky_server_error + flaky_rate_limit) {
+                return FakeMode::rate_limited;
+            }
+        }
         return fallback;
     }
     const FakeMode m = script.front();

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 
 #include "tests/support/fake_http_server.hpp"
@@ -35,6 +37,10 @@ struct FakeLlm {
     FakeMode fallback = FakeMode::ok;
     std::string reply = "Espresso grinders differ mostly in burr size.";
     std::string api_key = "test-key-0000";
+    /// When the script is empty: the chance of a 500, and of a 429, for each request.
+    double flaky_server_error = 0;
+    double flaky_rate_limit = 0;
+    std::uint64_t seed = 1;
 
     FakeMode next();
     void push(FakeMode mode);
