@@ -1,0 +1,281 @@
+#include "adapters/sqlite_store.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "adapters/private_files.hpp"
+
+namespace sota::adapters {
+
+using core::resilience::BreakerSnapshot;
+using core::resilience::CacheEntry;
+
+namespace {
+
+// The schema, one migration per entry; never edit a released one, add a new one.
+const std::vector<const char*> k_migrations = {
+    // 1: the L2 cache, breaker state, and cache counters.
+    R"SQL(
+    CREATE TABLE cache (
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value BLOB NOT NULL,
+        stored_at INTEGER NOT NULL,   -- ms since the epoch
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (kind, key)
+    );
+    CREATE INDEX cache_expiry ON cache (expires_at);
+    CREATE TABLE cache_counts (
+        kind TEXT PRIMARY KEY,
+        l1_hits INTEGER NOT NULL DEFAULT 0,
+        l2_hits INTEGER NOT NULL DEFAULT 0,
+        misses INTEGER NOT NULL DEFAULT 0,
+        coalesced INTEGER NOT NULL DEFAULT 0,
+        stale_served INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE breakers (
+        name TEXT PRIMARY KEY,
+        state TEXT NOT NULL,
+        recent_failures INTEGER NOT NULL,
+        total_failures INTEGER NOT NULL,
+        total_successes INTEGER NOT NULL,
+        rejected INTEGER NOT NULL,
+        opened_at INTEGER,
+        retry_at INTEGER,
+        updated_at INTEGER NOT NULL
+    );
+    )SQL",
+};
+
+std::int64_t to_ms(core::WallTime t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+core::WallTime from_ms(std::int64_t ms) {
+    return core::WallTime(std::chrono::milliseconds(ms));
+}
+
+}  // namespace
+
+SqliteStore::~SqliteStore() = default;
+
+int SqliteStore::latest_version() {
+    return static_cast<int>(k_migrations.size());
+}
+
+core::Expected<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::path& file) {
+    std::unique_ptr<SqliteStore> store(new SqliteStore());
+    try {
+        if (file != ":memory:") {
+            auto dir = ensure_private_dir(file.parent_path());
+            if (!dir) {
+                return core::fail(dir.error());
+            }
+        }
+        store->m_db = std::make_unique<SQLite::Database>(
+            file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        store->m_db->setBusyTimeout(5000);
+        store->m_db->exec("PRAGMA journal_mode = WAL");
+        store->m_db->exec("PRAGMA synchronous = NORMAL");
+        store->m_db->exec("PRAGMA foreign_keys = ON");
+    } catch (const std::exception& e) {
+        return core::fail(core::ErrorKind::io, "store.open",
+                          "cannot open the job database " + file.string() + ": " + e.what());
+    }
+    auto migrated = store->migrate();
+    if (!migrated) {
+        return core::fail(migrated.error());
+    }
+    return store;
+}
+
+core::Status SqliteStore::migrate() {
+    std::lock_guard lock(m_mutex);
+    try {
+        const int current = m_db->execAndGet("PRAGMA user_version").getInt();
+        if (current > latest_version()) {
+            return core::fail(core::ErrorKind::config, "store.too_new",
+                              "the job database " + m_db->getFilename() + " has schema version " +
+                                  std::to_string(current) + ", newer than this sota knows (" +
+                                  std::to_string(latest_version()) +
+                                  "); upgrade sota rather than risk it");
+        }
+        for (int v = current; v < latest_version(); ++v) {
+            SQLite::Transaction tx(*m_db);
+            m_db->exec(k_migrations[static_cast<std::size_t>(v)]);
+            m_db->exec("PRAGMA user_version = " + std::to_string(v + 1));
+            tx.commit();
+        }
+    } catch (const std::exception& e) {
+        return core::fail(core::ErrorKind::io, "store.migrate",
+                          std::string("cannot update the job database: ") + e.what());
+    }
+    return {};
+}
+
+int SqliteStore::schema_version() const {
+    std::lock_guard lock(m_mutex);
+    return m_db->execAndGet("PRAGMA user_version").getInt();
+}
+
+std::optional<CacheEntry> SqliteStore::cache_get(const std::string& kind, const std::string& key) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(
+        *m_db, "SELECT value, stored_at, expires_at FROM cache WHERE kind = ? AND key = ?");
+    q.bind(1, kind);
+    q.bind(2, key);
+    if (!q.executeStep()) {
+        return std::nullopt;
+    }
+    return CacheEntry{q.getColumn(0).getString(), from_ms(q.getColumn(1).getInt64()),
+                      from_ms(q.getColumn(2).getInt64())};
+}
+
+void SqliteStore::cache_put(const std::string& kind, const std::string& key,
+                            const CacheEntry& entry) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(
+        *m_db,
+        "INSERT INTO cache (kind, key, value, stored_at, expires_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, "
+        "stored_at = excluded.stored_at, expires_at = excluded.expires_at");
+    q.bind(1, kind);
+    q.bind(2, key);
+    q.bind(3, entry.value.data(), static_cast<int>(entry.value.size()));
+    q.bind(4, to_ms(entry.stored_at));
+    q.bind(5, to_ms(entry.expires_at));
+    q.exec();
+}
+
+std::int64_t SqliteStore::cache_prune(core::WallTime now) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(*m_db, "DELETE FROM cache WHERE expires_at <= ?");
+    q.bind(1, to_ms(now));
+    return q.exec();
+}
+
+std::int64_t SqliteStore::cache_clear(const std::optional<std::string>& kind) {
+    std::lock_guard lock(m_mutex);
+    if (!kind) {
+        return m_db->exec("DELETE FROM cache");
+    }
+    SQLite::Statement q(*m_db, "DELETE FROM cache WHERE kind = ?");
+    q.bind(1, *kind);
+    return q.exec();
+}
+
+std::vector<core::resilience::CacheStoreStats> SqliteStore::cache_stats(core::WallTime now) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(*m_db,
+                        "SELECT kind, COUNT(*), SUM(expires_at <= ?), SUM(LENGTH(value)) FROM "
+                        "cache GROUP BY kind ORDER BY kind");
+    q.bind(1, to_ms(now));
+    std::vector<core::resilience::CacheStoreStats> out;
+    while (q.executeStep()) {
+        out.push_back({q.getColumn(0).getString(), q.getColumn(1).getInt64(),
+                       q.getColumn(2).getInt64(), q.getColumn(3).getInt64()});
+    }
+    return out;
+}
+
+void SqliteStore::add_cache_counts(
+    const std::map<std::string, core::resilience::CacheKindStats>& counts) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Transaction tx(*m_db);
+    for (const auto& [kind, c] : counts) {
+        SQLite::Statement q(
+            *m_db,
+            "INSERT INTO cache_counts (kind, l1_hits, l2_hits, misses, coalesced, stale_served) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind) DO UPDATE SET "
+            "l1_hits = l1_hits + excluded.l1_hits, l2_hits = l2_hits + excluded.l2_hits, "
+            "misses = misses + excluded.misses, coalesced = coalesced + excluded.coalesced, "
+            "stale_served = stale_served + excluded.stale_served");
+        q.bind(1, kind);
+        q.bind(2, static_cast<std::int64_t>(c.l1_hits));
+        q.bind(3, static_cast<std::int64_t>(c.l2_hits));
+        q.bind(4, static_cast<std::int64_t>(c.misses));
+        q.bind(5, static_cast<std::int64_t>(c.coalesced));
+        q.bind(6, static_cast<std::int64_t>(c.stale_served));
+        q.exec();
+    }
+    tx.commit();
+}
+
+std::map<std::string, core::resilience::CacheKindStats> SqliteStore::cache_counts() {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(
+        *m_db, "SELECT kind, l1_hits, l2_hits, misses, coalesced, stale_served FROM cache_counts");
+    std::map<std::string, core::resilience::CacheKindStats> out;
+    while (q.executeStep()) {
+        auto& c = out[q.getColumn(0).getString()];
+        c.l1_hits = static_cast<std::uint64_t>(q.getColumn(1).getInt64());
+        c.l2_hits = static_cast<std::uint64_t>(q.getColumn(2).getInt64());
+        c.misses = static_cast<std::uint64_t>(q.getColumn(3).getInt64());
+        c.coalesced = static_cast<std::uint64_t>(q.getColumn(4).getInt64());
+        c.stale_served = static_cast<std::uint64_t>(q.getColumn(5).getInt64());
+    }
+    return out;
+}
+
+std::vector<BreakerSnapshot> SqliteStore::load_breakers() {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(*m_db,
+                        "SELECT name, state, recent_failures, total_failures, total_successes, "
+                        "rejected, opened_at, "
+                        "retry_at FROM breakers ORDER BY name");
+    std::vector<BreakerSnapshot> out;
+    while (q.executeStep()) {
+        BreakerSnapshot s;
+        s.name = q.getColumn(0).getString();
+        s.state = core::resilience::breaker_state_from_name(q.getColumn(1).getString())
+                      .value_or(core::resilience::BreakerState::closed);
+        s.recent_failures = q.getColumn(2).getInt();
+        s.total_failures = q.getColumn(3).getInt64();
+        s.total_successes = q.getColumn(4).getInt64();
+        s.rejected = q.getColumn(5).getInt64();
+        if (!q.getColumn(6).isNull()) {
+            s.opened_at = from_ms(q.getColumn(6).getInt64());
+        }
+        if (!q.getColumn(7).isNull()) {
+            s.retry_at = from_ms(q.getColumn(7).getInt64());
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+void SqliteStore::save_breaker(const BreakerSnapshot& s) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(
+        *m_db,
+        "INSERT INTO breakers (name, state, recent_failures, total_failures, total_successes, "
+        "rejected, "
+        "opened_at, retry_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+        "CAST(strftime('%s','now') AS INTEGER) * 1000) "
+        "ON CONFLICT (name) DO UPDATE SET state = excluded.state, "
+        "recent_failures = excluded.recent_failures, total_failures = excluded.total_failures, "
+        "total_successes = excluded.total_successes, rejected = excluded.rejected, "
+        "opened_at = excluded.opened_at, retry_at = excluded.retry_at, updated_at = "
+        "excluded.updated_at");
+    q.bind(1, s.name);
+    q.bind(2, core::resilience::to_string(s.state));
+    q.bind(3, s.recent_failures);
+    q.bind(4, s.total_failures);
+    q.bind(5, s.total_successes);
+    q.bind(6, s.rejected);
+    if (s.opened_at) {
+        q.bind(7, to_ms(*s.opened_at));
+    }
+    if (s.retry_at) {
+        q.bind(8, to_ms(*s.retry_at));
+    }
+    q.exec();
+}
+
+void SqliteStore::delete_breaker(const std::string& name) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(*m_db, "DELETE FROM breakers WHERE name = ?");
+    q.bind(1, name);
+    q.exec();
+}
+
+}  // namespace sota::adapters

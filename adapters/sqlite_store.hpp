@@ -1,0 +1,60 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+#include "core/resilience/cache.hpp"
+#include "core/resilience/circuit_breaker.hpp"
+
+namespace SQLite {
+class Database;
+}
+
+namespace sota::adapters {
+
+/// The job database: one SQLite file (WAL, busy timeout) whose schema is a list of numbered
+/// migrations, applied in order and each in a transaction; a file from a newer sota is refused
+/// rather than touched. Holds the L2 cache and breaker state (jobs come in later migrations).
+/// Thread-safe.
+class SqliteStore final : public core::resilience::CacheStore,
+                          public core::resilience::BreakerStore {
+  public:
+    /// Opens (creating it and its 0700 directory if needed) and migrates the database.
+    /// ":memory:" opens a private in-memory database.
+    static core::Expected<std::unique_ptr<SqliteStore>> open(const std::filesystem::path& file);
+    ~SqliteStore() override;
+
+    /// The schema version after migration.
+    int schema_version() const;
+    /// The newest schema version this build knows.
+    static int latest_version();
+
+    // CacheStore
+    std::optional<core::resilience::CacheEntry> cache_get(const std::string& kind,
+                                                          const std::string& key) override;
+    void cache_put(const std::string& kind, const std::string& key,
+                   const core::resilience::CacheEntry& entry) override;
+    std::int64_t cache_prune(core::WallTime now) override;
+    std::int64_t cache_clear(const std::optional<std::string>& kind) override;
+    std::vector<core::resilience::CacheStoreStats> cache_stats(core::WallTime now) override;
+
+    /// Adds a process's hit/miss counts to the running totals per kind.
+    void add_cache_counts(const std::map<std::string, core::resilience::CacheKindStats>& counts);
+    /// Running totals per kind.
+    std::map<std::string, core::resilience::CacheKindStats> cache_counts();
+
+    // BreakerStore
+    std::vector<core::resilience::BreakerSnapshot> load_breakers() override;
+    void save_breaker(const core::resilience::BreakerSnapshot& snapshot) override;
+    void delete_breaker(const std::string& name) override;
+
+  private:
+    SqliteStore() = default;
+    core::Status migrate();
+
+    std::unique_ptr<SQLite::Database> m_db;
+    mutable std::mutex m_mutex;
+};
+
+}  // namespace sota::adapters
