@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "cli/command_tree.hpp"
+#include "cli/commands/breakers.hpp"
+#include "cli/commands/cache.hpp"
 #include "cli/commands/complete.hpp"
 #include "cli/commands/config.hpp"
 #include "cli/commands/doctor.hpp"
@@ -79,6 +81,8 @@ CliApp::CliApp()
     setup_config(app, m_table);
     setup_keys(app, m_table);
     setup_doctor(app, m_table);
+    setup_breakers(app, m_table);
+    setup_cache(app, m_table);
     setup_help(app, m_table);
     setup_complete(app, m_table);
     apply_recursively(app);

@@ -13,11 +13,9 @@ FakeMode FakeLlm::next() {
     std::lock_guard lock(mutex);
     if (script.empty()) {
         if (flaky_server_error > 0 || flaky_rate_limit > 0) {
-            static thread_local std::mt19937_64 rng;
-            static thread_local std::uint64_t seeded = 0;
-            if (seeded != seed) {
+            if (seeded_with != seed) {
                 rng.seed(seed);
-                seeded = seed;
+                seeded_with = seed;
             }
             const double roll = std::uniform_real_distribution<double>(0, 1)(rng);
             if (roll < flaky_server_error) {

@@ -41,6 +41,8 @@ struct FakeLlm {
     double flaky_server_error = 0;
     double flaky_rate_limit = 0;
     std::uint64_t seed = 1;
+    std::mt19937_64 rng;
+    std::uint64_t seeded_with = 0;  ///< the seed rng was last seeded with
 
     FakeMode next();
     void push(FakeMode mode);

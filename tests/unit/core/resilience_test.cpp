@@ -271,3 +271,37 @@ TEST_CASE("cache keys and SHA-256 are stable", "[cache]") {
     CHECK(cache_key({"gpt-4o-mini", "v3", "espresso"}) ==
           cache_key({"gpt-4o-mini", "v3", "espresso"}));
 }
+
+#include "core/resilience/policy_config.hpp"
+
+TEST_CASE("policies come from config with the seeds' defaults per service", "[resilience]") {
+    Config config;
+    const auto serper = service_policy(config, "serper");
+    CHECK(serper.breaker.failures == 5);
+    CHECK(serper.breaker.window == 60s);
+    CHECK(serper.breaker.open_for == 10s);
+    const auto llm = service_policy(config, "anthropic");
+    CHECK(llm.breaker.failures == 3);
+    CHECK(llm.breaker.window == 120s);
+    CHECK(llm.breaker.open_for == 30s);
+    const auto wp = service_policy(config, "wordpress");
+    CHECK(wp.breaker.failures == 2);
+    CHECK(wp.breaker.open_for == 5s);
+    CHECK(llm.key_breaker.failures == 6);
+    CHECK(llm.retry.max_retries == 5);
+    CHECK(llm.retry.jitter_fraction == Approx(0.2));
+    REQUIRE(config.set("retry.jitter", RawValue{std::string("full")}, {Layer::flags, "--set"}));
+    REQUIRE(config.set("rate.openai.requests_per_minute", RawValue{std::string("500")},
+                       {Layer::flags, "--set"}));
+    CHECK(service_policy(config, "openai").retry.jitter == Jitter::full);
+    CHECK(service_policy(config, "openai").requests.per_minute == Approx(500));
+
+    auto chain = parse_fallback_chain("anthropic:claude-haiku-4-5, gemini:gemini-2.5-flash");
+    REQUIRE(chain);
+    REQUIRE(chain->size() == 2);
+    CHECK(chain->at(1).provider == ProviderKind::gemini);
+    CHECK(parse_fallback_chain("")->empty());
+    auto bad = parse_fallback_chain("mistral:large");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message.find("mistral:large") != std::string::npos);
+}
