@@ -2,6 +2,7 @@
 
 #include "adapters/cassette.hpp"
 #include "adapters/curl_http_client.hpp"
+#include "core/resilience/pool.hpp"
 
 namespace sota::adapters {
 
@@ -109,7 +110,41 @@ bool Services::has_key(core::ProviderKind kind) const {
 }
 
 std::unique_ptr<core::llm::Provider> Services::llm(core::ProviderKind kind) {
-    return core::llm::make_provider(kind, *m_http, llm_endpoint(kind), m_quirks);
+    const std::string name = secret_name(kind);
+    const std::string extra =
+        std::get<std::string>(m_config->entry("pool." + name + ".endpoints").value);
+    if (extra.empty()) {
+        return core::llm::make_provider(kind, *m_http, llm_endpoint(kind), m_quirks);
+    }
+    std::vector<core::resilience::PoolMember> members;
+    const auto first = llm_endpoint(kind);
+    members.push_back({core::llm::make_provider(kind, *m_http, first, m_quirks), name + "#1"});
+    std::size_t pos = 0;
+    int n = 1;
+    while (pos < extra.size()) {
+        const auto comma = extra.find(',', pos);
+        std::string url =
+            extra.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        pos = comma == std::string::npos ? extra.size() : comma + 1;
+        url.erase(0, url.find_first_not_of(" \t"));
+        url.erase(url.find_last_not_of(" \t") + 1);
+        if (url.empty()) {
+            continue;
+        }
+        ++n;
+        auto endpoint = first;
+        endpoint.base_url = url;
+        if (const auto key = m_secrets->resolve(name + "." + std::to_string(n))) {
+            endpoint.api_key = key->value;
+        }
+        members.push_back({core::llm::make_provider(kind, *m_http, endpoint, m_quirks),
+                           name + "#" + std::to_string(n)});
+    }
+    const auto balance = core::resilience::balance_from_name(m_config->text("pool.balance"))
+                             .value_or(core::resilience::Balance::round_robin);
+    return std::make_unique<core::resilience::PooledProvider>(
+        std::move(members), balance, m_clock, 2,
+        std::get<core::Millis>(m_config->entry("pool.cooldown").value));
 }
 
 core::SerpEndpoint Services::serp_endpoint() const {

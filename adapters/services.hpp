@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/http.hpp"
 #include "core/llm/llm.hpp"
@@ -36,7 +37,8 @@ class Services {
     /// Whether a key is set for the provider (always true for openai_compatible, which may need
     /// none).
     bool has_key(core::ProviderKind kind) const;
-    /// A provider client over the transport.
+    /// A provider client over the transport; a pool over every endpoint when
+    /// pool.<provider>.endpoints lists more (member i uses key NAME.i, else NAME).
     std::unique_ptr<core::llm::Provider> llm(core::ProviderKind kind);
 
     core::SerpEndpoint serp_endpoint() const;
@@ -51,6 +53,7 @@ class Services {
     std::unique_ptr<core::HttpClient> m_live;
     std::unique_ptr<core::HttpClient> m_http;
     std::shared_ptr<const core::llm::ModelQuirks> m_quirks;
+    core::SystemClock m_clock;
 };
 
 /// Parses "openai", "anthropic", "gemini", "openai_compatible".

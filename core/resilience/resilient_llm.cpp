@@ -29,6 +29,23 @@ ResilientProvider::ResilientProvider(Resilience& resilience, std::vector<ChainEn
       m_cost(cost),
       m_hooks(std::move(hooks)) {}
 
+void ResilientProvider::observe_rate(const ChainEntry& link, const RateInfo& rate) {
+    // The provider's own count of what is left can only lower ours.
+    const auto& policy = m_resilience.policy(link.service);
+    const std::string bucket =
+        link.service + (link.credential.empty() ? "" : ":" + link.credential);
+    if (rate.remaining_requests) {
+        m_resilience.limiters()
+            .get(bucket + ":requests", policy.requests)
+            .observe(rate.remaining_requests, rate.requests_reset);
+    }
+    if (rate.remaining_tokens) {
+        m_resilience.limiters()
+            .get(bucket + ":tokens", policy.tokens)
+            .observe(rate.remaining_tokens, rate.tokens_reset);
+    }
+}
+
 void ResilientProvider::complete(llm::Request request, llm::Callback done) {
     auto notes = std::make_shared<std::vector<std::string>>();
     std::size_t start = 0;
@@ -97,6 +114,7 @@ void ResilientProvider::try_link(std::size_t index, std::shared_ptr<llm::Request
         [this, index, original, notes, label, attempts, request,
          done = std::move(done)](Expected<llm::Response> r) mutable {
             if (r) {
+                observe_rate(m_chain[index], r->rate);
                 r->served_by = label;
                 r->fallbacks = *notes;
                 r->attempts = *attempts;

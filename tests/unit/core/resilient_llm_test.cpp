@@ -251,3 +251,33 @@ TEST_CASE("an open breaker fails fast, or waits when configured", "[resilience]"
     REQUIRE(waited);
     CHECK(provider.calls == 4);
 }
+
+TEST_CASE("a provider's remaining-requests header slows the next call down", "[resilience]") {
+    FakeClock clock;
+    Resilience resilience(clock, clock, nullptr, 1);
+    ServicePolicy policy = fast_policy();
+    policy.requests = {600, 0};  // 10 per second
+    resilience.set_policy("openai", policy);
+
+    class Exhausting final : public llm::Provider {
+      public:
+        ProviderKind kind() const override { return ProviderKind::openai; }
+        void complete(llm::Request, llm::Callback done) override {
+            llm::Response r;
+            r.text = "ok";
+            r.rate.remaining_requests = 0;
+            r.rate.requests_reset = 20s;
+            done(std::move(r));
+        }
+    } provider;
+    std::vector<Millis> waits;
+    CallHooks hooks;
+    hooks.on_rate_limited = [&](Millis w) { waits.push_back(w); };
+    ResilientProvider resilient(resilience, {{&provider, "", "openai", "k"}}, nullptr, nullptr,
+                                nullptr, hooks);
+    REQUIRE(drive(clock, resilient, ask()));
+    CHECK(waits.empty());
+    REQUIRE(drive(clock, resilient, ask()));
+    REQUIRE(waits.size() == 1);
+    CHECK(waits[0] == 20s);  // "rate limited" is reported with how long
+}
