@@ -44,6 +44,24 @@ const std::vector<const char*> k_migrations = {
         updated_at INTEGER NOT NULL
     );
     )SQL",
+    // 2: the deferred publish queue.
+    R"SQL(
+    CREATE TABLE publish_queue (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        target TEXT NOT NULL,
+        slug TEXT NOT NULL,
+        article TEXT NOT NULL,        -- JSON
+        attempts INTEGER NOT NULL DEFAULT 1,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL DEFAULT 'pending',  -- pending, done, gave_up
+        location TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX publish_queue_pending ON publish_queue (target, slug) WHERE state = 'pending';
+    CREATE INDEX publish_queue_due ON publish_queue (state, next_attempt_at);
+    )SQL",
 };
 
 std::int64_t to_ms(core::WallTime t) {
@@ -275,6 +293,117 @@ void SqliteStore::delete_breaker(const std::string& name) {
     std::lock_guard lock(m_mutex);
     SQLite::Statement q(*m_db, "DELETE FROM breakers WHERE name = ?");
     q.bind(1, name);
+    q.exec();
+}
+
+namespace {
+std::int64_t now_ms() {
+    return to_ms(std::chrono::system_clock::now());
+}
+}  // namespace
+
+std::int64_t SqliteStore::queue_publish(const std::string& target, const core::Article& article,
+                                        core::WallTime next_attempt_at, const std::string& error) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(
+        *m_db,
+        "INSERT INTO publish_queue (target, slug, article, next_attempt_at, last_error, "
+        "created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (target, slug) WHERE state = "
+        "'pending' "
+        "DO UPDATE SET article = excluded.article, next_attempt_at = excluded.next_attempt_at, "
+        "last_error = excluded.last_error, updated_at = excluded.updated_at RETURNING id");
+    q.bind(1, target);
+    q.bind(2, article.slug);
+    q.bind(3, core::article_to_json(article));
+    q.bind(4, to_ms(next_attempt_at));
+    q.bind(5, error);
+    q.bind(6, now_ms());
+    q.bind(7, now_ms());
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+}
+
+namespace {
+std::vector<core::resilience::QueuedPublish> read_queue(SQLite::Statement& q) {
+    std::vector<core::resilience::QueuedPublish> out;
+    while (q.executeStep()) {
+        core::resilience::QueuedPublish item;
+        item.id = q.getColumn(0).getInt64();
+        item.target = q.getColumn(1).getString();
+        if (auto article = core::article_from_json(q.getColumn(2).getString())) {
+            item.article = std::move(*article);
+        }
+        item.attempts = q.getColumn(3).getInt();
+        item.next_attempt_at = from_ms(q.getColumn(4).getInt64());
+        item.last_error = q.getColumn(5).getString();
+        out.push_back(std::move(item));
+    }
+    return out;
+}
+}  // namespace
+
+std::vector<core::resilience::QueuedPublish> SqliteStore::due_publishes(const std::string& target,
+                                                                        core::WallTime now,
+                                                                        int limit) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(
+        *m_db,
+        "SELECT id, target, article, attempts, next_attempt_at, last_error FROM publish_queue "
+        "WHERE state = 'pending' AND target = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, "
+        "id "
+        "LIMIT ?");
+    q.bind(1, target);
+    q.bind(2, to_ms(now));
+    q.bind(3, limit);
+    return read_queue(q);
+}
+
+std::vector<core::resilience::QueuedPublish> SqliteStore::pending_publishes(
+    const std::string& target) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(
+        *m_db,
+        "SELECT id, target, article, attempts, next_attempt_at, last_error FROM publish_queue "
+        "WHERE state = 'pending' AND target = ? ORDER BY next_attempt_at, id");
+    q.bind(1, target);
+    return read_queue(q);
+}
+
+void SqliteStore::publish_done(std::int64_t id, const std::string& location) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(
+        *m_db,
+        "UPDATE publish_queue SET state = 'done', location = ?, updated_at = ? WHERE id = ?");
+    q.bind(1, location);
+    q.bind(2, now_ms());
+    q.bind(3, id);
+    q.exec();
+}
+
+void SqliteStore::publish_retry(std::int64_t id, int attempts, core::WallTime next_attempt_at,
+                                const std::string& error) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(*m_db,
+                        "UPDATE publish_queue SET attempts = ?, next_attempt_at = ?, last_error = "
+                        "?, updated_at = ? "
+                        "WHERE id = ?");
+    q.bind(1, attempts);
+    q.bind(2, to_ms(next_attempt_at));
+    q.bind(3, error);
+    q.bind(4, now_ms());
+    q.bind(5, id);
+    q.exec();
+}
+
+void SqliteStore::publish_gave_up(std::int64_t id, const std::string& error) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(
+        *m_db,
+        "UPDATE publish_queue SET state = 'gave_up', last_error = ?, updated_at = ? WHERE id = ?");
+    q.bind(1, error);
+    q.bind(2, now_ms());
+    q.bind(3, id);
     q.exec();
 }
 

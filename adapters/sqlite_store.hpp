@@ -6,6 +6,7 @@
 
 #include "core/resilience/cache.hpp"
 #include "core/resilience/circuit_breaker.hpp"
+#include "core/resilience/deferred_publisher.hpp"
 
 namespace SQLite {
 class Database;
@@ -15,10 +16,12 @@ namespace sota::adapters {
 
 /// The job database: one SQLite file (WAL, busy timeout) whose schema is a list of numbered
 /// migrations, applied in order and each in a transaction; a file from a newer sota is refused
-/// rather than touched. Holds the L2 cache and breaker state (jobs come in later migrations).
+/// rather than touched. Holds the L2 cache, breaker state and the deferred publish queue (jobs
+/// come in later migrations).
 /// Thread-safe.
 class SqliteStore final : public core::resilience::CacheStore,
-                          public core::resilience::BreakerStore {
+                          public core::resilience::BreakerStore,
+                          public core::resilience::PublishQueueStore {
   public:
     /// Opens (creating it and its 0700 directory if needed) and migrates the database.
     /// ":memory:" opens a private in-memory database.
@@ -48,6 +51,19 @@ class SqliteStore final : public core::resilience::CacheStore,
     std::vector<core::resilience::BreakerSnapshot> load_breakers() override;
     void save_breaker(const core::resilience::BreakerSnapshot& snapshot) override;
     void delete_breaker(const std::string& name) override;
+
+    // PublishQueueStore
+    std::int64_t queue_publish(const std::string& target, const core::Article& article,
+                               core::WallTime next_attempt_at, const std::string& error) override;
+    std::vector<core::resilience::QueuedPublish> due_publishes(const std::string& target,
+                                                               core::WallTime now,
+                                                               int limit) override;
+    void publish_done(std::int64_t id, const std::string& location) override;
+    void publish_retry(std::int64_t id, int attempts, core::WallTime next_attempt_at,
+                       const std::string& error) override;
+    void publish_gave_up(std::int64_t id, const std::string& error) override;
+    std::vector<core::resilience::QueuedPublish> pending_publishes(
+        const std::string& target) override;
 
   private:
     SqliteStore() = default;

@@ -29,8 +29,13 @@ struct Article {
 struct PublishResult {
     std::string location;  ///< URL or file path
     std::optional<std::int64_t> remote_id;
-    bool updated = false;  ///< an existing post or file was replaced
+    bool updated = false;   ///< an existing post or file was replaced
+    bool deferred = false;  ///< not published yet: queued and retried later
 };
+
+/// The article as JSON (for the deferred publish queue) and back.
+std::string article_to_json(const Article& article);
+Expected<Article> article_from_json(const std::string& text);
 
 /// Somewhere articles are published: WordPress, or files for a static site.
 class Publisher {

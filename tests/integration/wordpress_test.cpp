@@ -161,3 +161,53 @@ TEST_CASE("the file publisher writes Markdown with front matter and HTML", "[pub
     article.slug = "../escape";
     CHECK_FALSE(publisher.publish(article));
 }
+
+#include "adapters/sqlite_store.hpp"
+#include "core/resilience/deferred_publisher.hpp"
+#include "tests/support/fake_clock.hpp"
+
+TEST_CASE("a publish that fails while WordPress is down is queued and retried with backoff",
+          "[wordpress][publish]") {
+    WpRig rig;
+    auto client = rig.client();
+    core::WordPressPublisher direct(client);
+    auto store = adapters::SqliteStore::open(":memory:");
+    REQUIRE(store);
+    test::FakeClock clock;
+    core::resilience::DeferredPublisher publisher(direct, **store, clock, "wordpress");
+
+    core::Article article;
+    article.title = "Grinders";
+    article.slug = "grinders";
+    article.html = "<p>text</p>";
+    rig.wp->writes_down = true;
+    auto queued = publisher.publish(article);
+    REQUIRE(queued);
+    CHECK(queued->deferred);
+    CHECK(queued->location.find("publish queue #") != std::string::npos);
+    auto pending = (*store)->pending_publishes("wordpress");
+    REQUIRE(pending.size() == 1);
+    CHECK(pending[0].last_error.find("503") != std::string::npos);
+
+    CHECK(publisher.drain().retried == 0);  // not due yet (about 2 s of backoff)
+    clock.advance(std::chrono::seconds(3));
+    auto still_down = publisher.drain();
+    CHECK(still_down.retried == 1);
+    CHECK((*store)->pending_publishes("wordpress").at(0).attempts == 2);
+
+    rig.wp->writes_down = false;
+    clock.advance(std::chrono::seconds(10));
+    auto recovered = publisher.drain();
+    CHECK(recovered.published == 1);
+    CHECK((*store)->pending_publishes("wordpress").empty());
+    CHECK(rig.wp->posts.size() == 1);
+
+    // A permanent refusal is not queued: it would never succeed.
+    core::WordPressClient anonymous(rig.http,
+                                    {rig.server.base_url(), "", "", std::chrono::seconds(5)});
+    core::WordPressPublisher refused_direct(anonymous);
+    core::resilience::DeferredPublisher refused(refused_direct, **store, clock, "wordpress");
+    article.slug = "other";
+    CHECK_FALSE(refused.publish(article));
+    CHECK((*store)->pending_publishes("wordpress").empty());
+}

@@ -194,6 +194,10 @@ void handle_api(FakeWordPress& wp, const std::string& route, const FakeRequest& 
                        {"X-WP-TotalPages", std::to_string(pages)}});
             return;
         }
+        if (r.method == "POST" && wp.writes_down) {
+            wp_error(c, 503, "service_unavailable", "The site is temporarily unavailable.");
+            return;
+        }
         if (rest.empty() && r.method == "POST") {
             if (!authed) {
                 wp_error(c, 401, "rest_cannot_create",

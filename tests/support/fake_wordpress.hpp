@@ -22,6 +22,7 @@ struct FakeWordPress {
     std::map<std::int64_t, nlohmann::json> posts;  ///< by id
     std::int64_t next_id = 100;
     std::string base_url;
+    bool writes_down = false;  ///< answer every create/update with 503 (the site is struggling)
 
     /// Adds a published post modified `days_ago` days before 2026-11-24.
     std::int64_t add_post(const std::string& title, const std::string& slug, int days_ago,
