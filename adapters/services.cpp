@@ -2,7 +2,10 @@
 
 #include "adapters/cassette.hpp"
 #include "adapters/curl_http_client.hpp"
+#include "adapters/sqlite_store.hpp"
+#include "core/resilience/policy_config.hpp"
 #include "core/resilience/pool.hpp"
+#include "core/sha256.hpp"
 
 namespace sota::adapters {
 
@@ -177,6 +180,85 @@ core::WebFetchOptions Services::web_options() const {
     o.timeout = m_config->get(keys::web_timeout);
     o.max_bytes = m_config->get(keys::web_max_page_size);
     return o;
+}
+
+Services::~Services() {
+    // Stop what calls back into the resilient path before taking it apart: the transport fails
+    // requests in flight (their callbacks still find everything alive), then the timer thread
+    // stops and drops pending retries.
+    m_http.reset();
+    m_live.reset();
+    m_timers.reset();
+    if (m_store && m_cache) {
+        m_store->add_cache_counts(m_cache->stats());
+    }
+}
+
+core::Status Services::open_store(const std::filesystem::path& database) {
+    if (m_store) {
+        return {};
+    }
+    auto store = SqliteStore::open(database);
+    if (!store) {
+        return core::fail(store.error());
+    }
+    m_store = std::move(*store);
+    m_timers = std::make_unique<core::ThreadTimers>();
+    m_resilience =
+        std::make_unique<core::resilience::Resilience>(m_clock, *m_timers, m_store.get());
+    core::resilience::configure(*m_resilience, *m_config);
+    m_cache = std::make_unique<core::resilience::TieredCache>(
+        m_clock, m_store.get(),
+        static_cast<std::size_t>(m_config->get(core::Key<std::int64_t>{"cache.l1_entries"})),
+        m_config->get(core::Key<core::Millis>{"cache.l1_ttl"}));
+    return {};
+}
+
+namespace {
+// A short, stable, non-reversible name for a key, for per-key breakers and limiters.
+std::string key_fingerprint(const std::string& key) {
+    return key.empty() ? "" : core::sha256_hex(key).substr(0, 8);
+}
+}  // namespace
+
+core::Expected<std::unique_ptr<core::resilience::ResilientProvider>> Services::resilient_llm(
+    core::resilience::RetryBudget* budget, core::resilience::CostMeter* cost,
+    core::resilience::CallHooks hooks) {
+    if (!m_resilience) {
+        return core::fail(core::ErrorKind::internal, "services.no_store",
+                          "the job database is not open");
+    }
+    const auto primary = llm_kind_from_name(m_config->get(keys::llm_provider));
+    if (!primary) {
+        return core::fail(core::ErrorKind::config, "config.bad_provider",
+                          "llm.provider names no known provider");
+    }
+    auto fallbacks = core::resilience::parse_fallback_chain(
+        m_config->get(core::Key<std::string>{"llm.fallback"}));
+    if (!fallbacks) {
+        return core::fail(fallbacks.error());
+    }
+    std::vector<core::resilience::FallbackLink> links{{*primary, m_config->get(keys::llm_model)}};
+    links.insert(links.end(), fallbacks->begin(), fallbacks->end());
+    std::vector<core::resilience::ChainEntry> chain;
+    for (const auto& link : links) {
+        m_owned.push_back(llm(link.provider));
+        chain.push_back({m_owned.back().get(), link.model, secret_name(link.provider),
+                         key_fingerprint(llm_endpoint(link.provider).api_key)});
+    }
+    return std::make_unique<core::resilience::ResilientProvider>(
+        *m_resilience, std::move(chain), &m_config->prices(), budget, cost, std::move(hooks));
+}
+
+core::resilience::ResilientSerp& Services::serp() {
+    if (!m_serp) {
+        m_serp_client = std::make_unique<core::SerpClient>(*m_http, serp_endpoint());
+        m_serp = std::make_unique<core::resilience::ResilientSerp>(
+            *m_resilience, *m_serp_client, m_cache.get(), key_fingerprint(serp_endpoint().api_key),
+            m_config->get(core::Key<core::Millis>{"cache.ttl.serp"}),
+            m_config->get(core::Key<core::Millis>{"cache.stale_serp_max_age"}));
+    }
+    return *m_serp;
 }
 
 }  // namespace sota::adapters

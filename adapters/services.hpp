@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,12 +10,19 @@
 #include "core/http.hpp"
 #include "core/llm/llm.hpp"
 #include "core/redactor.hpp"
+#include "core/resilience/cache.hpp"
+#include "core/resilience/resilience.hpp"
+#include "core/resilience/resilient_llm.hpp"
+#include "core/resilience/resilient_serp.hpp"
 #include "core/secrets.hpp"
 #include "core/serp.hpp"
+#include "core/thread_timers.hpp"
 #include "core/web_fetcher.hpp"
 #include "core/wordpress.hpp"
 
 namespace sota::adapters {
+
+class SqliteStore;
 
 /// The outside world as configured: one HTTP transport (live, recording, or replaying a
 /// cassette) and the endpoints of every provider with their keys. Built once per process.
@@ -25,6 +33,24 @@ class Services {
     static core::Expected<std::unique_ptr<Services>> create(
         const core::Config& config, const core::SecretResolver& secrets,
         std::shared_ptr<const core::Redactor> redactor);
+    /// Writes this process's cache hit/miss counts to the store.
+    ~Services();
+
+    /// Opens the job database (once) and sets up the resilient call path over it: breakers
+    /// persisted there, the L2 cache there, policies from config. Needed before the calls below.
+    core::Status open_store(const std::filesystem::path& database);
+
+    /// The configured model (llm.provider, llm.model) followed by the llm.fallback chain, every
+    /// link through the resilient call path. `budget` and `cost` may be null.
+    core::Expected<std::unique_ptr<core::resilience::ResilientProvider>> resilient_llm(
+        core::resilience::RetryBudget* budget = nullptr,
+        core::resilience::CostMeter* cost = nullptr, core::resilience::CallHooks hooks = {});
+
+    /// Serper through the resilient path, cached, with the stale fallback.
+    core::resilience::ResilientSerp& serp();
+
+    core::resilience::Resilience& resilience() { return *m_resilience; }
+    core::resilience::TieredCache& cache() { return *m_cache; }
 
     core::HttpClient& http() { return *m_http; }
     /// "live", "record" or "replay".
@@ -54,6 +80,13 @@ class Services {
     std::unique_ptr<core::HttpClient> m_http;
     std::shared_ptr<const core::llm::ModelQuirks> m_quirks;
     core::SystemClock m_clock;
+    std::unique_ptr<SqliteStore> m_store;
+    std::unique_ptr<core::ThreadTimers> m_timers;
+    std::unique_ptr<core::resilience::Resilience> m_resilience;
+    std::unique_ptr<core::resilience::TieredCache> m_cache;
+    std::vector<std::unique_ptr<core::llm::Provider>> m_owned;  // links of resilient chains
+    std::unique_ptr<core::SerpClient> m_serp_client;
+    std::unique_ptr<core::resilience::ResilientSerp> m_serp;
 };
 
 /// Parses "openai", "anthropic", "gemini", "openai_compatible".
