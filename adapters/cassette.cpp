@@ -11,6 +11,7 @@
 
 #include "adapters/private_files.hpp"
 #include "core/sha256.hpp"
+#include "core/text.hpp"
 
 namespace sota::adapters {
 
@@ -20,12 +21,6 @@ namespace {
 
 const std::vector<std::string> k_secret_headers = {
     "authorization", "x-api-key", "x-goog-api-key", "api-key", "cookie", "proxy-authorization"};
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
 
 // The URL with query parameters sorted and any `key` parameter dropped.
 std::string canonical_url(const std::string& url) {
@@ -69,7 +64,7 @@ std::string canonical_body(const std::string& body) {
 json headers_json(const core::HttpHeaders& headers, const core::Redactor& redactor, bool request) {
     json out = json::array();
     for (const auto& [name, value] : headers) {
-        const std::string key = lower(name);
+        const std::string key = core::to_lower(name);
         if (!request && key == "set-cookie") {
             continue;
         }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "adapters/private_files.hpp"
+#include "core/text.hpp"
 
 namespace sota::adapters {
 namespace {
@@ -146,18 +147,9 @@ std::string toml_literal(const core::KeySpec& spec, const core::ConfigValue& val
     }
 }
 
-std::string trim(std::string_view s) {
-    const auto b = s.find_first_not_of(" \t\r");
-    if (b == std::string_view::npos) {
-        return "";
-    }
-    const auto e = s.find_last_not_of(" \t\r");
-    return std::string(s.substr(b, e - b + 1));
-}
-
 // A table header "[a.b]" -> "a.b" (spaces around dots removed); "[[x]]" -> "\x01" (never matches).
 std::optional<std::string> table_header(const std::string& line) {
-    const std::string t = trim(line);
+    const std::string t = core::trim(line);
     if (t.starts_with("[[")) {
         return std::string("\x01");
     }
@@ -253,7 +245,7 @@ Located locate(const std::vector<std::string>& lines, std::string_view key) {
             found.line = n;
             found.after_eq = eq;
         }
-        if (in_prefix_table && !trim(lines[n]).empty()) {
+        if (in_prefix_table && !core::trim(lines[n]).empty()) {
             found.table_end = n;
         }
     }
@@ -368,11 +360,11 @@ core::Status set_config_file_key(const std::filesystem::path& file, std::string_
         const std::string indent = line.substr(0, line.find_first_not_of(" \t"));
         const std::string written_key = line.substr(indent.size(), line.find('=') - indent.size());
         const std::string comment = trailing_comment(line, *at.after_eq);
-        line = indent + trim(written_key) + " = " + literal + comment;
+        line = indent + core::trim(written_key) + " = " + literal + comment;
     } else if (prefix.empty()) {
         // A top-level key must come before the first table header.
         const std::size_t pos = at.first_header.value_or(lines->size());
-        if (at.first_header && (pos == 0 || !trim((*lines)[pos - 1]).empty())) {
+        if (at.first_header && (pos == 0 || !core::trim((*lines)[pos - 1]).empty())) {
             lines->insert(lines->begin() + static_cast<std::ptrdiff_t>(pos), "");
         }
         lines->insert(lines->begin() + static_cast<std::ptrdiff_t>(pos),
@@ -381,7 +373,7 @@ core::Status set_config_file_key(const std::filesystem::path& file, std::string_
         lines->insert(lines->begin() + static_cast<std::ptrdiff_t>(*at.table_end + 1),
                       at.leaf + " = " + literal);
     } else {
-        if (!lines->empty() && !trim(lines->back()).empty()) {
+        if (!lines->empty() && !core::trim(lines->back()).empty()) {
             lines->push_back("");
         }
         lines->push_back("[" + prefix + "]");

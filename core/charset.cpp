@@ -5,16 +5,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include "core/text.hpp"
 
 namespace sota::core {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 std::string charset_after(std::string_view text, std::size_t pos) {
     while (pos < text.size() &&
@@ -27,19 +21,19 @@ std::string charset_after(std::string_view text, std::size_t pos) {
             text[end] == '_' || text[end] == '.' || text[end] == ':')) {
         ++end;
     }
-    return lower(text.substr(pos, end - pos));
+    return to_lower(text.substr(pos, end - pos));
 }
 
 }  // namespace
 
 std::string charset_from_content_type(std::string_view content_type) {
-    const std::string lowered = lower(content_type);
+    const std::string lowered = to_lower(content_type);
     const auto at = lowered.find("charset");
     return at == std::string::npos ? "" : charset_after(lowered, at + 7);
 }
 
 std::string charset_from_html(std::string_view html) {
-    const std::string head = lower(html.substr(0, 2048));
+    const std::string head = to_lower(html.substr(0, 2048));
     std::size_t at = 0;
     while ((at = head.find("<meta", at)) != std::string::npos) {
         const auto close = head.find('>', at);
@@ -83,7 +77,7 @@ bool is_valid_utf8(std::string_view s) {
 }
 
 Expected<std::string> to_utf8(std::string_view bytes, std::string_view charset) {
-    std::string cs = lower(charset);
+    std::string cs = to_lower(charset);
     if (cs.empty() || cs == "utf-8" || cs == "utf8") {
         if (is_valid_utf8(bytes)) {
             return std::string(bytes);

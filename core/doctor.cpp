@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/provider_error.hpp"
+#include "core/text.hpp"
 
 namespace sota::core {
 
@@ -64,10 +65,7 @@ ProviderReport check_llm(ProviderKind kind, HttpClient& http, llm::Provider& pro
     report.key = {CheckState::ok, endpoint.api_key.empty() ? "none needed" : "present"};
 
     HttpRequest r;
-    std::string base = endpoint.base_url;
-    while (!base.empty() && base.back() == '/') {
-        base.pop_back();
-    }
+    const std::string base = without_trailing_slashes(endpoint.base_url);
     r.url = base + "/models";
     r.connect_timeout = endpoint.connect_timeout;
     r.total_timeout = std::min(endpoint.request_timeout, std::chrono::milliseconds(30'000));

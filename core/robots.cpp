@@ -2,25 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include "core/text.hpp"
 
 namespace sota::core {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-std::string trim(std::string_view s) {
-    const auto b = s.find_first_not_of(" \t\r");
-    if (b == std::string_view::npos) {
-        return "";
-    }
-    const auto e = s.find_last_not_of(" \t\r");
-    return std::string(s.substr(b, e - b + 1));
-}
 
 bool match_from(std::string_view pattern, std::string_view path) {
     if (pattern.empty()) {
@@ -75,13 +60,13 @@ RobotsRules RobotsRules::parse(std::string_view text, std::string_view product_t
         if (colon == std::string_view::npos) {
             continue;
         }
-        const std::string key = lower(trim(line.substr(0, colon)));
+        const std::string key = to_lower(trim(line.substr(0, colon)));
         const std::string value = trim(line.substr(colon + 1));
         if (key == "user-agent") {
             if (!last_was_agent || groups.empty()) {
                 groups.emplace_back();
             }
-            groups.back().agents.push_back(lower(value));
+            groups.back().agents.push_back(to_lower(value));
             last_was_agent = true;
         } else if (key == "allow" || key == "disallow") {
             last_was_agent = false;
@@ -95,7 +80,7 @@ RobotsRules RobotsRules::parse(std::string_view text, std::string_view product_t
             last_was_agent = false;  // sitemap, crawl-delay, ...: end the user-agent run
         }
     }
-    const std::string token = lower(product_token);
+    const std::string token = to_lower(product_token);
     RobotsRules rules;
     bool matched = false;
     for (const auto& g : groups) {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/provider_error.hpp"
+#include "core/text.hpp"
 
 namespace sota::core {
 
@@ -67,10 +68,7 @@ void SerpClient::search(const SerpQuery& query, std::function<void(Expected<Serp
                         CancelToken cancel) {
     HttpRequest r;
     r.method = "POST";
-    std::string base = m_endpoint.base_url;
-    while (!base.empty() && base.back() == '/') {
-        base.pop_back();
-    }
+    const std::string base = without_trailing_slashes(m_endpoint.base_url);
     r.url = base + "/search";
     r.headers = {{"X-API-KEY", m_endpoint.api_key}, {"Content-Type", "application/json"}};
     json body = {{"q", query.q}, {"gl", query.gl}, {"hl", query.hl}, {"num", query.num}};

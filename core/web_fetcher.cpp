@@ -5,15 +5,10 @@
 
 #include "core/charset.hpp"
 #include "core/provider_error.hpp"
+#include "core/text.hpp"
 
 namespace sota::core {
 namespace {
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
 
 std::string path_and_query(std::string_view url) {
     const auto scheme = url.find("://");
@@ -29,7 +24,7 @@ std::string path_and_query(std::string_view url) {
 }
 
 bool is_http_url(std::string_view url) {
-    const std::string l = lower(std::string(url.substr(0, 8)));
+    const std::string l = to_lower(std::string(url.substr(0, 8)));
     return (l.rfind("http://", 0) == 0 && url.size() > 7) ||
            (l.rfind("https://", 0) == 0 && url.size() > 8);
 }
@@ -164,7 +159,7 @@ Expected<WebPage> WebFetcher::fetch(const std::string& url, CancelToken cancel) 
         return fail(std::move(e));
     }
     const std::string content_type = response->header("content-type").value_or("text/html");
-    std::string media = lower(content_type.substr(0, content_type.find(';')));
+    std::string media = to_lower(content_type.substr(0, content_type.find(';')));
     media.erase(std::remove(media.begin(), media.end(), ' '), media.end());
     if (media != "text/html" && media != "application/xhtml+xml" && media != "text/plain") {
         return fail(ErrorKind::provider, "web.unsupported_type",

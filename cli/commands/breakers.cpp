@@ -11,20 +11,12 @@
 #include "cli/output.hpp"
 #include "core/resilience/policy_config.hpp"
 #include "core/suggest.hpp"
+#include "core/text.hpp"
 
 namespace sota::cli {
 namespace {
 
 using core::resilience::BreakerSnapshot;
-
-std::string iso(core::WallTime t) {
-    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 // Persisted breakers, plus a closed row for every service that has none yet.
 std::vector<BreakerSnapshot> all_breakers(adapters::SqliteStore& store) {
@@ -91,9 +83,10 @@ int run_breakers(const BreakersOptions& options, Context& ctx) {
                  {"failures", s.total_failures},
                  {"successes", s.total_successes},
                  {"rejected", s.rejected},
-                 {"opened_at", s.opened_at ? nlohmann::json(iso(*s.opened_at)) : nlohmann::json()},
+                 {"opened_at",
+                  s.opened_at ? nlohmann::json(core::iso8601_utc(*s.opened_at)) : nlohmann::json()},
                  {"next_try_at",
-                  s.retry_at ? nlohmann::json(iso(*s.retry_at)) : nlohmann::json()}});
+                  s.retry_at ? nlohmann::json(core::iso8601_utc(*s.retry_at)) : nlohmann::json()}});
         }
         std::cout << out.dump(2) << "\n";
         return 0;
@@ -106,7 +99,7 @@ int run_breakers(const BreakersOptions& options, Context& ctx) {
             const auto left =
                 std::chrono::duration_cast<std::chrono::seconds>(*s.retry_at - now).count();
             next = "in " + std::to_string(std::max<long long>(left, 0)) + " s (" +
-                   iso(*s.retry_at) + ")";
+                   core::iso8601_utc(*s.retry_at) + ")";
         } else if (s.state == core::resilience::BreakerState::half_open) {
             next = "next call";
         }

@@ -1,4 +1,5 @@
 #include "core/llm/anthropic.hpp"
+#include "core/text.hpp"
 
 namespace sota::core::llm {
 
@@ -43,10 +44,7 @@ HttpRequest AnthropicProvider::build(const Request& request, bool stream) const 
     if (stream) {
         body["stream"] = true;
     }
-    std::string base = endpoint().base_url;
-    while (!base.empty() && base.back() == '/') {
-        base.pop_back();
-    }
+    const std::string base = without_trailing_slashes(endpoint().base_url);
     HttpRequest http = base_request(base + "/messages", stream);
     http.headers.emplace_back("x-api-key", endpoint().api_key);
     http.headers.emplace_back("anthropic-version", "2023-06-01");

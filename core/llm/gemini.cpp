@@ -1,4 +1,5 @@
 #include "core/llm/gemini.hpp"
+#include "core/text.hpp"
 
 namespace sota::core::llm {
 
@@ -44,10 +45,7 @@ HttpRequest GeminiProvider::build(const Request& request, bool stream) const {
     if (!config.empty()) {
         body["generationConfig"] = std::move(config);
     }
-    std::string base = endpoint().base_url;
-    while (!base.empty() && base.back() == '/') {
-        base.pop_back();
-    }
+    const std::string base = without_trailing_slashes(endpoint().base_url);
     const std::string url = base + "/models/" + request.model +
                             (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
     HttpRequest http = base_request(url, stream);

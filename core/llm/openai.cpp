@@ -1,4 +1,5 @@
 #include "core/llm/openai.hpp"
+#include "core/text.hpp"
 
 namespace sota::core::llm {
 
@@ -55,10 +56,7 @@ HttpRequest OpenAiProvider::build(const Request& request, bool stream) const {
         body["stream"] = true;
         body["stream_options"] = {{"include_usage", true}};
     }
-    std::string base = endpoint().base_url;
-    while (!base.empty() && base.back() == '/') {
-        base.pop_back();
-    }
+    const std::string base = without_trailing_slashes(endpoint().base_url);
     HttpRequest http = base_request(base + "/chat/completions", stream);
     if (!endpoint().api_key.empty()) {
         http.headers.emplace_back("Authorization", "Bearer " + endpoint().api_key);

@@ -2,23 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
 #include <future>
+#include "core/text.hpp"
 
 namespace sota::core::resilience {
-namespace {
-
-std::string iso(WallTime t) {
-    const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
-}  // namespace
-
 std::string ResilientSerp::key_for(const SerpQuery& query) {
     std::string q = query.q;
     q.erase(0, q.find_first_not_of(" \t"));
@@ -66,7 +53,7 @@ void ResilientSerp::search(const SerpQuery& query, std::function<void(Expected<S
                     if (parsed) {
                         parsed->from_cache = true;
                         parsed->stale = true;
-                        parsed->cached_at = iso(stale->stored_at);
+                        parsed->cached_at = iso8601_utc(stale->stored_at);
                         done(std::move(parsed));
                         return;
                     }
