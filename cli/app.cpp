@@ -11,6 +11,7 @@
 #include "cli/commands/doctor.hpp"
 #include "cli/commands/help.hpp"
 #include "cli/commands/keys.hpp"
+#include "cli/commands/workflow.hpp"
 #include "cli/output.hpp"
 #include "core/suggest.hpp"
 #include "core/version.hpp"
@@ -83,6 +84,7 @@ CliApp::CliApp()
     setup_doctor(app, m_table);
     setup_breakers(app, m_table);
     setup_cache(app, m_table);
+    setup_workflow(app, m_table);
     setup_help(app, m_table);
     setup_complete(app, m_table);
     apply_recursively(app);
