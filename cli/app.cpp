@@ -181,8 +181,7 @@ int CliApp::run(int argc, const char* const* argv, core::EnvMap env) {
     }
     auto ctx = Context::load(m_globals, std::move(env));
     if (!ctx) {
-        print_error(ctx.error());
-        return core::to_int(core::exit_code_for(ctx.error().kind));
+        return report_error(ctx.error());
     }
     return entry->run(&*ctx);
 }

@@ -14,6 +14,11 @@ void print_error(const core::Error& error) {
     std::cerr << "sota: error: " << error.message << "\n";
 }
 
+int report_error(const core::Error& error) {
+    print_error(error);
+    return core::to_int(core::exit_code_for(error.kind));
+}
+
 void print_table(const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::size_t> widths;
     for (const auto& row : rows) {

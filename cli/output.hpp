@@ -11,6 +11,9 @@ namespace sota::cli {
 /// built without secret values. Goes through the logger when one is installed.
 void print_error(const core::Error& error);
 
+/// Prints the error (see print_error) and returns the exit code for its kind.
+int report_error(const core::Error& error);
+
 /// Prints rows as aligned columns on stdout; the first row is the header.
 void print_table(const std::vector<std::vector<std::string>>& rows);
 

@@ -44,11 +44,6 @@ std::vector<BreakerSnapshot> all_breakers(adapters::SqliteStore& store) {
     return rows;
 }
 
-int report(const core::Error& e) {
-    print_error(e);
-    return core::to_int(core::exit_code_for(e.kind));
-}
-
 }  // namespace
 
 void setup_breakers(CLI::App& parent, CommandTable& table) {
@@ -69,7 +64,7 @@ void setup_breakers(CLI::App& parent, CommandTable& table) {
 int run_breakers(const BreakersOptions& options, Context& ctx) {
     auto store = adapters::SqliteStore::open(ctx.paths().database_file());
     if (!store) {
-        return report(store.error());
+        return report_error(store.error());
     }
     const auto rows = all_breakers(**store);
     const auto now = std::chrono::system_clock::now();
@@ -114,7 +109,7 @@ int run_breakers(const BreakersOptions& options, Context& ctx) {
 int run_breakers_reset(const BreakersOptions& options, Context& ctx) {
     auto store = adapters::SqliteStore::open(ctx.paths().database_file());
     if (!store) {
-        return report(store.error());
+        return report_error(store.error());
     }
     const core::SystemClock clock;
     core::resilience::BreakerRegistry registry(clock, store->get());
@@ -128,7 +123,7 @@ int run_breakers_reset(const BreakersOptions& options, Context& ctx) {
             message += "; did you mean '" + *near + "'?";
         }
         message += " (`sota breakers` lists them)";
-        return report(core::Error{core::ErrorKind::not_found, "breakers.not_found", message});
+        return report_error(core::Error{core::ErrorKind::not_found, "breakers.not_found", message});
     }
     std::cout << "reset " << options.name << "\n";
     return 0;

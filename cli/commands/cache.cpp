@@ -17,11 +17,6 @@ core::Expected<std::unique_ptr<adapters::SqliteStore>> open_store(Context& ctx) 
     return adapters::SqliteStore::open(ctx.paths().database_file());
 }
 
-int report(const core::Error& e) {
-    print_error(e);
-    return core::to_int(core::exit_code_for(e.kind));
-}
-
 std::string percent(double ratio) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%.0f%%", ratio * 100);
@@ -48,7 +43,7 @@ void setup_cache(CLI::App& parent, CommandTable& table) {
 int run_cache_stats(const CacheOptions& options, Context& ctx) {
     auto store = open_store(ctx);
     if (!store) {
-        return report(store.error());
+        return report_error(store.error());
     }
     const auto rows = (*store)->cache_stats(std::chrono::system_clock::now());
     auto counts = (*store)->cache_counts();
@@ -98,7 +93,7 @@ int run_cache_stats(const CacheOptions& options, Context& ctx) {
 int run_cache_prune(const CacheOptions&, Context& ctx) {
     auto store = open_store(ctx);
     if (!store) {
-        return report(store.error());
+        return report_error(store.error());
     }
     std::cout << "removed " << (*store)->cache_prune(std::chrono::system_clock::now())
               << " expired entries\n";
@@ -108,7 +103,7 @@ int run_cache_prune(const CacheOptions&, Context& ctx) {
 int run_cache_clear(const CacheOptions& options, Context& ctx) {
     auto store = open_store(ctx);
     if (!store) {
-        return report(store.error());
+        return report_error(store.error());
     }
     const auto kind =
         options.kind.empty() ? std::nullopt : std::optional<std::string>(options.kind);

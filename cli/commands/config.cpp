@@ -161,8 +161,7 @@ int run_config_set(const ConfigOptions& options, Context& ctx) {
     const auto file = ctx.paths().user_config_file();
     auto status = adapters::set_config_file_key(file, options.key, options.value);
     if (!status) {
-        print_error(status.error());
-        return core::to_int(core::exit_code_for(status.error().kind));
+        return report_error(status.error());
     }
     std::cout << "set " << options.key << " in " << file.string() << "\n";
     const auto& e = ctx.config().entry(options.key);
@@ -181,8 +180,7 @@ int run_config_unset(const ConfigOptions& options, Context& ctx) {
     const auto file = ctx.paths().user_config_file();
     auto status = adapters::unset_config_file_key(file, options.key);
     if (!status) {
-        print_error(status.error());
-        return core::to_int(core::exit_code_for(status.error().kind));
+        return report_error(status.error());
     }
     std::cout << "unset " << options.key << " in " << file.string() << "\n";
     return 0;

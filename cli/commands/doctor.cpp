@@ -36,13 +36,11 @@ void setup_doctor(CLI::App& parent, CommandTable& table) {
 int run_doctor(const DoctorOptions& options, Context& ctx) {
     auto secrets = ctx.secrets();
     if (!secrets) {
-        print_error(secrets.error());
-        return core::to_int(core::exit_code_for(secrets.error().kind));
+        return report_error(secrets.error());
     }
     auto services = adapters::Services::create(ctx.config(), **secrets, ctx.redactor());
     if (!services) {
-        print_error(services.error());
-        return core::to_int(core::exit_code_for(services.error().kind));
+        return report_error(services.error());
     }
     auto& s = **services;
     const auto& config = ctx.config();

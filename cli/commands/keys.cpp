@@ -15,11 +15,6 @@
 namespace sota::cli {
 namespace {
 
-int report(const core::Error& error) {
-    print_error(error);
-    return core::to_int(core::exit_code_for(error.kind));
-}
-
 // Reads one line from the terminal on stdin with echo off; the prompt goes to stderr.
 core::Expected<std::string> prompt_hidden(const std::string& prompt) {
     std::cerr << prompt << std::flush;
@@ -114,21 +109,21 @@ void setup_keys(CLI::App& parent, CommandTable& table) {
 int run_keys_set(const KeysOptions& options, Context& ctx) {
     auto valid = core::validate_secret_name(options.name);
     if (!valid) {
-        return report(valid.error());
+        return report_error(valid.error());
     }
     const adapters::KeysFile file(ctx.paths().keys_file());
     auto existing = file.load();
     if (!existing) {
-        return report(existing.error());
+        return report_error(existing.error());
     }
     auto value = read_secret_value(options.name);
     if (!value) {
-        return report(value.error());
+        return report_error(value.error());
     }
     ctx.redactor()->add_secret(options.name, *value);
     auto status = file.set(options.name, *value);
     if (!status) {
-        return report(status.error());
+        return report_error(status.error());
     }
     std::cout << "stored key '" << options.name << "' in " << file.path().string() << "\n";
     return 0;
@@ -137,7 +132,7 @@ int run_keys_set(const KeysOptions& options, Context& ctx) {
 int run_keys_list(const KeysOptions& options, Context& ctx) {
     auto secrets = ctx.secrets();
     if (!secrets) {
-        return report(secrets.error());
+        return report_error(secrets.error());
     }
     const auto rows = (*secrets)->list();
     auto sources_text = [](const core::SecretListing& row) {
@@ -180,12 +175,12 @@ int run_keys_list(const KeysOptions& options, Context& ctx) {
 int run_keys_remove(const KeysOptions& options, Context& ctx) {
     auto valid = core::validate_secret_name(options.name);
     if (!valid) {
-        return report(valid.error());
+        return report_error(valid.error());
     }
     const adapters::KeysFile file(ctx.paths().keys_file());
     auto status = file.remove(options.name);
     if (!status) {
-        return report(status.error());
+        return report_error(status.error());
     }
     std::cout << "removed key '" << options.name << "' from " << file.path().string() << "\n";
     return 0;

@@ -16,11 +16,6 @@ std::filesystem::path user_dir(const Context& ctx) {
     return ctx.paths().config_dir / "workflows";
 }
 
-int report(const core::Error& e) {
-    print_error(e);
-    return core::to_int(core::exit_code_for(e.kind));
-}
-
 std::string join(const std::vector<std::string>& items) {
     std::string out;
     for (const auto& i : items) {
@@ -32,7 +27,7 @@ std::string join(const std::vector<std::string>& items) {
 int show(const core::pipeline::Workflow& w, bool json) {
     auto levels = core::pipeline::plan(w);
     if (!levels) {
-        return report(levels.error());
+        return report_error(levels.error());
     }
     if (json) {
         auto out = core::pipeline::to_json(w);
@@ -115,7 +110,7 @@ int run_workflow_list(const WorkflowOptions& options, Context& ctx) {
 int run_workflow_show(const WorkflowOptions& options, Context& ctx) {
     auto w = adapters::find_workflow(options.name, user_dir(ctx));
     if (!w) {
-        return report(w.error());
+        return report_error(w.error());
     }
     return show(*w, options.json);
 }
@@ -123,11 +118,11 @@ int run_workflow_show(const WorkflowOptions& options, Context& ctx) {
 int run_workflow_validate(const WorkflowOptions& options, Context&) {
     auto w = adapters::load_workflow_file(options.name);
     if (!w) {
-        return report(w.error());
+        return report_error(w.error());
     }
     auto levels = core::pipeline::plan(*w);
     if (!levels) {
-        return report(levels.error());
+        return report_error(levels.error());
     }
     std::cout << options.name << ": workflow '" << w->name << "' is valid: " << w->steps.size()
               << " steps in " << levels->size() << " stages\n";
