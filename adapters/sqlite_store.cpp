@@ -361,13 +361,8 @@ std::vector<core::resilience::QueuedPublish> SqliteStore::due_publishes(const st
 
 std::vector<core::resilience::QueuedPublish> SqliteStore::pending_publishes(
     const std::string& target) {
-    std::lock_guard lock(m_mutex);
-    SQLite::Statement q(
-        *m_db,
-        "SELECT id, target, article, attempts, next_attempt_at, last_error FROM publish_queue "
-        "WHERE state = 'pending' AND target = ? ORDER BY next_attempt_at, id");
-    q.bind(1, target);
-    return read_queue(q);
+    // Every pending item is due by the end of time; LIMIT -1 means no limit in SQLite.
+    return due_publishes(target, core::WallTime::max(), -1);
 }
 
 void SqliteStore::publish_done(std::int64_t id, const std::string& location) {

@@ -21,7 +21,6 @@ using core::resilience::BreakerSnapshot;
 // Persisted breakers, plus a closed row for every service that has none yet.
 std::vector<BreakerSnapshot> all_breakers(adapters::SqliteStore& store) {
     const core::SystemClock clock;
-    core::resilience::BreakerRegistry registry(clock, &store);
     auto rows = store.load_breakers();
     for (const auto& service : core::resilience::governed_services()) {
         const std::string name = "service:" + service;
