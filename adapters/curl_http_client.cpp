@@ -191,6 +191,11 @@ CurlHttpClient::CurlHttpClient(Options options) : m_options(std::move(options)) 
         }
     }
     m_no_proxy += std::string(m_no_proxy.empty() ? "" : ",") + "localhost,127.0.0.1,::1";
+    curl_slist* connect_to = nullptr;
+    for (const auto& rule : m_options.connect_to) {
+        connect_to = curl_slist_append(connect_to, rule.c_str());
+    }
+    m_connect_to = connect_to;
     m_multi = curl_multi_init();
     curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, 256L);
     m_thread = std::thread([this] { loop(); });
@@ -201,6 +206,7 @@ CurlHttpClient::~CurlHttpClient() {
     curl_multi_wakeup(m_multi);
     m_thread.join();
     curl_multi_cleanup(m_multi);
+    curl_slist_free_all(static_cast<curl_slist*>(m_connect_to));
     curl_global_cleanup();
 }
 
@@ -229,6 +235,9 @@ void CurlHttpClient::start(std::unique_ptr<Transfer> transfer) {
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     curl_easy_setopt(e, CURLOPT_NOPROXY, m_no_proxy.c_str());
+    if (m_connect_to) {
+        curl_easy_setopt(e, CURLOPT_CONNECT_TO, static_cast<curl_slist*>(m_connect_to));
+    }
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(r.total_timeout.count()));

@@ -19,6 +19,9 @@ class CurlHttpClient final : public core::HttpClient {
   public:
     struct Options {
         std::string user_agent;  ///< default "sota/VERSION libcurl/VERSION"
+        /// curl --connect-to rules, "HOST:PORT:CONNECT_HOST:CONNECT_PORT": requests for one
+        /// host go to another (the URL, Host header and TLS name stay the same).
+        std::vector<std::string> connect_to;
     };
 
     CurlHttpClient();
@@ -45,7 +48,8 @@ class CurlHttpClient final : public core::HttpClient {
 
     Options m_options;
     std::string m_no_proxy;
-    void* m_multi = nullptr;  // CURLM*
+    void* m_connect_to = nullptr;  // curl_slist*
+    void* m_multi = nullptr;       // CURLM*
     std::mutex m_mutex;
     std::vector<std::unique_ptr<Transfer>> m_incoming;
     std::vector<std::unique_ptr<Transfer>> m_active;

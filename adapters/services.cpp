@@ -6,6 +6,7 @@
 #include "core/resilience/policy_config.hpp"
 #include "core/resilience/pool.hpp"
 #include "core/sha256.hpp"
+#include "core/text.hpp"
 
 namespace sota::adapters {
 
@@ -53,6 +54,7 @@ core::Expected<std::unique_ptr<Services>> Services::create(
     auto s = std::unique_ptr<Services>(new Services());
     s->m_config = &config;
     s->m_secrets = &secrets;
+    s->m_redactor = redactor ? redactor : std::make_shared<core::Redactor>();
     s->m_quirks = core::llm::ModelQuirks::built_in();
     const std::string replay = config.get(keys::http_replay);
     const std::string record = config.get(keys::http_record);
@@ -70,7 +72,17 @@ core::Expected<std::unique_ptr<Services>> Services::create(
         s->m_cassette = replay;
         return s;
     }
-    s->m_live = std::make_unique<CurlHttpClient>();
+    CurlHttpClient::Options http_options;
+    const std::string connect_to = config.get(core::Key<std::string>{"http.connect_to"});
+    for (std::size_t pos = 0; pos < connect_to.size();) {
+        const auto comma = std::min(connect_to.find(',', pos), connect_to.size());
+        const std::string rule = core::trim(connect_to.substr(pos, comma - pos));
+        if (!rule.empty()) {
+            http_options.connect_to.push_back(rule);
+        }
+        pos = comma + 1;
+    }
+    s->m_live = std::make_unique<CurlHttpClient>(std::move(http_options));
     if (!record.empty()) {
         s->m_http = std::make_unique<RecordingHttpClient>(*s->m_live, record, redactor);
         s->m_mode = "record";
@@ -223,24 +235,37 @@ std::string key_fingerprint(const std::string& key) {
 
 core::Expected<std::unique_ptr<core::resilience::ResilientProvider>> Services::resilient_llm(
     core::resilience::RetryBudget* budget, core::resilience::CostMeter* cost,
-    core::resilience::CallHooks hooks) {
+    core::resilience::CallHooks hooks, const std::string& model) {
     if (!m_resilience) {
         return core::fail(core::ErrorKind::internal, "services.no_store",
                           "the job database is not open");
     }
-    const auto primary = llm_kind_from_name(m_config->get(keys::llm_provider));
+    auto primary = llm_kind_from_name(m_config->get(keys::llm_provider));
     if (!primary) {
         return core::fail(core::ErrorKind::config, "config.bad_provider",
                           "llm.provider names no known provider");
+    }
+    std::string primary_model = m_config->get(keys::llm_model);
+    if (!model.empty()) {
+        const auto colon = model.find(':');
+        const auto named =
+            colon == std::string::npos ? std::nullopt : llm_kind_from_name(model.substr(0, colon));
+        if (named) {
+            primary = named;
+            primary_model = model.substr(colon + 1);
+        } else {
+            primary_model = model;
+        }
     }
     auto fallbacks = core::resilience::parse_fallback_chain(
         m_config->get(core::Key<std::string>{"llm.fallback"}));
     if (!fallbacks) {
         return core::fail(fallbacks.error());
     }
-    std::vector<core::resilience::FallbackLink> links{{*primary, m_config->get(keys::llm_model)}};
+    std::vector<core::resilience::FallbackLink> links{{*primary, primary_model}};
     links.insert(links.end(), fallbacks->begin(), fallbacks->end());
     std::vector<core::resilience::ChainEntry> chain;
+    std::lock_guard lock(m_owned_mutex);  // steps build their clients concurrently
     for (const auto& link : links) {
         m_owned.push_back(llm(link.provider));
         chain.push_back({m_owned.back().get(), link.model, secret_name(link.provider),

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -41,18 +42,25 @@ class Services {
     core::Status open_store(const std::filesystem::path& database);
 
     /// The configured model (llm.provider, llm.model) followed by the llm.fallback chain, every
-    /// link through the resilient call path. `budget` and `cost` may be null.
+    /// link through the resilient call path. `budget` and `cost` may be null. `model` replaces
+    /// the first link: "provider:model", or a model name for llm.provider.
     core::Expected<std::unique_ptr<core::resilience::ResilientProvider>> resilient_llm(
         core::resilience::RetryBudget* budget = nullptr,
-        core::resilience::CostMeter* cost = nullptr, core::resilience::CallHooks hooks = {});
+        core::resilience::CostMeter* cost = nullptr, core::resilience::CallHooks hooks = {},
+        const std::string& model = "");
 
     /// Serper through the resilient path, cached, with the stale fallback.
     core::resilience::ResilientSerp& serp();
 
     core::resilience::Resilience& resilience() { return *m_resilience; }
+    /// The job database opened by open_store().
+    SqliteStore& store() { return *m_store; }
     core::resilience::TieredCache& cache() { return *m_cache; }
 
     core::HttpClient& http() { return *m_http; }
+    /// Knows every secret value; applied to whatever is stored or shown.
+    const core::Redactor& redactor() const { return *m_redactor; }
+    const core::SecretResolver& secrets() const { return *m_secrets; }
     /// "live", "record" or "replay".
     const std::string& mode() const { return m_mode; }
     /// The cassette being recorded or replayed ("" when live).
@@ -74,6 +82,7 @@ class Services {
   private:
     const core::Config* m_config = nullptr;
     const core::SecretResolver* m_secrets = nullptr;
+    std::shared_ptr<const core::Redactor> m_redactor;
     std::string m_mode = "live";
     std::string m_cassette;
     std::unique_ptr<core::HttpClient> m_live;
@@ -84,6 +93,7 @@ class Services {
     std::unique_ptr<core::ThreadTimers> m_timers;
     std::unique_ptr<core::resilience::Resilience> m_resilience;
     std::unique_ptr<core::resilience::TieredCache> m_cache;
+    std::mutex m_owned_mutex;
     std::vector<std::unique_ptr<core::llm::Provider>> m_owned;  // links of resilient chains
     std::unique_ptr<core::SerpClient> m_serp_client;
     std::unique_ptr<core::resilience::ResilientSerp> m_serp;

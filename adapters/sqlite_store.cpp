@@ -3,6 +3,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "adapters/private_files.hpp"
+#include "adapters/sqlite_time.hpp"
 
 namespace sota::adapters {
 
@@ -62,15 +63,44 @@ const std::vector<const char*> k_migrations = {
     CREATE UNIQUE INDEX publish_queue_pending ON publish_queue (target, slug) WHERE state = 'pending';
     CREATE INDEX publish_queue_due ON publish_queue (state, next_attempt_at);
     )SQL",
+    // 3: jobs, their step checkpoints and their events.
+    R"SQL(
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        keyword TEXT NOT NULL,
+        workflow_name TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        workflow TEXT NOT NULL,
+        state TEXT NOT NULL,
+        current_step TEXT NOT NULL DEFAULT '',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        result TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        owner_pid INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX jobs_state ON jobs (state, created_at);
+    CREATE TABLE checkpoints (
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        step TEXT NOT NULL,
+        artifacts TEXT NOT NULL,
+        usage TEXT NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        finished_at INTEGER NOT NULL,
+        PRIMARY KEY (job_id, step)
+    );
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        step TEXT NOT NULL DEFAULT '',
+        time INTEGER NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX events_job ON events (job_id, seq);
+    )SQL",
 };
-
-std::int64_t to_ms(core::WallTime t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-core::WallTime from_ms(std::int64_t ms) {
-    return core::WallTime(std::chrono::milliseconds(ms));
-}
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/pipeline/job_store.hpp"
 #include "core/resilience/cache.hpp"
 #include "core/resilience/circuit_breaker.hpp"
 #include "core/resilience/deferred_publisher.hpp"
@@ -16,12 +17,12 @@ namespace sota::adapters {
 
 /// The job database: one SQLite file (WAL, busy timeout) whose schema is a list of numbered
 /// migrations, applied in order and each in a transaction; a file from a newer sota is refused
-/// rather than touched. Holds the L2 cache, breaker state and the deferred publish queue (jobs
-/// come in later migrations).
-/// Thread-safe.
+/// rather than touched. Holds the L2 cache, breaker state, the deferred publish queue, and jobs
+/// with their checkpoints and events (sqlite_store_jobs.cpp). Thread-safe.
 class SqliteStore final : public core::resilience::CacheStore,
                           public core::resilience::BreakerStore,
-                          public core::resilience::PublishQueueStore {
+                          public core::resilience::PublishQueueStore,
+                          public core::pipeline::JobStore {
   public:
     /// Opens (creating it and its 0700 directory if needed) and migrates the database.
     /// ":memory:" opens a private in-memory database.
@@ -64,6 +65,20 @@ class SqliteStore final : public core::resilience::CacheStore,
     void publish_gave_up(std::int64_t id, const std::string& error) override;
     std::vector<core::resilience::QueuedPublish> pending_publishes(
         const std::string& target) override;
+
+    // JobStore
+    core::Status create_job(const core::pipeline::JobRecord& job) override;
+    std::optional<core::pipeline::JobRecord> get_job(const std::string& id) override;
+    core::Status update_job(const core::pipeline::JobRecord& job) override;
+    core::Status save_checkpoint(const std::string& job_id,
+                                 const core::pipeline::Checkpoint& checkpoint) override;
+    std::vector<core::pipeline::Checkpoint> checkpoints(const std::string& job_id) override;
+    core::Status drop_checkpoint(const std::string& job_id, const std::string& step) override;
+    std::int64_t append_event(const core::pipeline::Event& event) override;
+    std::vector<core::pipeline::Event> events(const std::string& job_id, std::int64_t after_seq,
+                                              int limit) override;
+    /// The newest jobs first, at most `limit`.
+    std::vector<core::pipeline::JobRecord> recent_jobs(int limit);
 
   private:
     SqliteStore() = default;

@@ -11,6 +11,7 @@
 #include "cli/commands/doctor.hpp"
 #include "cli/commands/help.hpp"
 #include "cli/commands/keys.hpp"
+#include "cli/commands/run.hpp"
 #include "cli/commands/workflow.hpp"
 #include "cli/output.hpp"
 #include "core/suggest.hpp"
@@ -79,6 +80,7 @@ CliApp::CliApp()
         ->group("Global options")
         ->allow_extra_args(false);
 
+    setup_run(app, m_table);
     setup_config(app, m_table);
     setup_keys(app, m_table);
     setup_doctor(app, m_table);

@@ -111,7 +111,7 @@ const std::vector<Workflow>& builtin_workflows() {
                   "auto_fix", "references", "internal_links", "validate"},
                  Millis(900'000), 2, Millis(120'000));
         for (auto& s : refresh.steps) {
-            if (s.uses == "blueprint") {
+            if (s.uses == "blueprint" || s.uses == "generate") {
                 s.inputs.push_back("current_article");
             }
         }
@@ -139,10 +139,12 @@ Expected<Workflow> workflow_from_json(const json& doc, const std::string& source
             "",
             "a workflow file is a table with name, steps and optionally description and deadline");
     }
-    static const std::set<std::string> top_fields = {"name", "description", "deadline", "steps"};
+    // "source" and a step's "kind" are what to_json adds; accepted so a stored workflow reads back.
+    static const std::set<std::string> top_fields = {"name", "description", "deadline", "steps",
+                                                     "source"};
     static const std::set<std::string> step_fields = {
-        "id",      "uses",   "inputs", "outputs",       "model",
-        "timeout", "passes", "prompt", "output_schema", "run"};
+        "id",     "uses",   "inputs",        "outputs", "model", "timeout",
+        "passes", "prompt", "output_schema", "run",     "kind"};
     for (const auto& [key, value] : doc.items()) {
         if (!top_fields.count(key)) {
             return bad("",
@@ -373,6 +375,9 @@ json to_json(const Workflow& w) {
         }
         if (!s.command.empty()) {
             j["run"] = s.command;
+        }
+        if (s.output_schema) {
+            j["output_schema"] = *s.output_schema;
         }
         steps.push_back(std::move(j));
     }

@@ -163,21 +163,29 @@ void openai_handler(const std::shared_ptr<FakeLlm>& fake, bool compatible, const
             break;
     }
     const bool stream = body.is_object() && body.value("stream", false);
-    const json usage = {{"prompt_tokens", 21},
-                        {"completion_tokens", 9},
-                        {"total_tokens", 30},
-                        {"prompt_tokens_details", {{"cached_tokens", 4}}}};
+    const std::string reply = fake->responder ? fake->responder(body) : fake->reply;
+    json usage = {{"prompt_tokens", 21},
+                  {"completion_tokens", 9},
+                  {"total_tokens", 30},
+                  {"prompt_tokens_details", {{"cached_tokens", 4}}}};
+    if (fake->responder) {
+        const auto in = static_cast<std::int64_t>(body.dump().size() / 4);
+        const auto out = static_cast<std::int64_t>(reply.size() / 4);
+        usage = {{"prompt_tokens", in},
+                 {"completion_tokens", out},
+                 {"total_tokens", in + out},
+                 {"prompt_tokens_details", {{"cached_tokens", 0}}}};
+    }
     if (!stream) {
         json answer = {
             {"id", "chatcmpl-1"},
             {"object", "chat.completion"},
             {"created", 1700000000},
             {"model", model},
-            {"choices",
-             json::array({{{"index", 0},
-                           {"message", {{"role", "assistant"}, {"content", fake->reply}}},
-                           {"finish_reason", "stop"},
-                           {"logprobs", nullptr}}})},
+            {"choices", json::array({{{"index", 0},
+                                      {"message", {{"role", "assistant"}, {"content", reply}}},
+                                      {"finish_reason", "stop"},
+                                      {"logprobs", nullptr}}})},
             {"usage", usage}};
         c.respond(200, answer.dump(), {{"x-request-id", "req_fake_123"}});
         return;
@@ -194,7 +202,7 @@ void openai_handler(const std::shared_ptr<FakeLlm>& fake, bool compatible, const
         c.chunk("data: " + j.dump() + "\n\n");
     };
     chunk({{"role", "assistant"}, {"content", ""}}, nullptr);
-    const auto parts = pieces(fake->reply);
+    const auto parts = pieces(reply);
     for (std::size_t i = 0; i < parts.size(); ++i) {
         chunk({{"content", parts[i]}}, nullptr);
         if (i == 0 && mode == FakeMode::truncated_stream) {
@@ -508,7 +516,11 @@ json serper_answer(const FakeSerp& fake, const json& query) {
         const int position = (page - 1) * 5 + i;
         organic.push_back(
             {{"title", q + " guide " + std::to_string(position)},
-             {"link", fake.site + "/article/" + std::to_string(position)},
+             {"link",
+              (fake.sites.empty() ? fake.site
+                                  : fake.sites[(static_cast<std::size_t>(position) + q.size()) %
+                                               fake.sites.size()]) +
+                  "/article/" + std::to_string(position)},
              {"snippet", "Everything about " + q + ", part " + std::to_string(position) + "."},
              {"position", position}});
     }

@@ -2,10 +2,13 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "tests/support/fake_http_server.hpp"
 
@@ -36,6 +39,9 @@ struct FakeLlm {
     std::deque<FakeMode> script;
     FakeMode fallback = FakeMode::ok;
     std::string reply = "Espresso grinders differ mostly in burr size.";
+    /// When set, writes the reply for each request from its body (OpenAI routes); usage is then
+    /// counted from the lengths. It may sleep to play a slow model.
+    std::function<std::string(const nlohmann::json& body)> responder;
     std::string api_key = "test-key-0000";
     /// When the script is empty: the chance of a 500, and of a 429, for each request.
     double flaky_server_error = 0;
@@ -68,6 +74,8 @@ struct FakeSerp {
     std::deque<FakeMode> script;
     std::string api_key = "serper-key-0000";
     std::string site;  ///< base URL that organic links point at (the fake website)
+    /// When set, organic links are spread over these base URLs instead (one site per result).
+    std::vector<std::string> sites;
 
     FakeMode next();
 };

@@ -1,0 +1,428 @@
+#include "adapters/job_runner.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include "adapters/markdown.hpp"
+#include "adapters/private_files.hpp"
+#include "adapters/sqlite_store.hpp"
+#include "adapters/workflow_file.hpp"
+#include "core/config_schema.hpp"
+#include "core/pipeline/html_outline.hpp"
+#include "core/pipeline/result.hpp"
+#include "core/pipeline/site_pages.hpp"
+#include "core/resilience/deferred_publisher.hpp"
+#include "core/text.hpp"
+#include "core/wordpress.hpp"
+
+namespace sota::adapters {
+
+using core::pipeline::JobRecord;
+using core::pipeline::JobSpec;
+using core::pipeline::Workflow;
+using nlohmann::json;
+namespace keys = core::keys;
+
+namespace {
+
+template <typename T>
+T get(const core::Config& config, const char* key) {
+    return config.get(core::Key<T>{key});
+}
+
+bool explicitly_set(const core::Config& config, const std::string& key) {
+    return config.entry(key).origin.layer != core::Layer::defaults;
+}
+
+/// Stores events with every secret value redacted.
+class RedactingStoreReporter final : public core::pipeline::Reporter {
+  public:
+    RedactingStoreReporter(core::pipeline::JobStore& store, const core::Redactor& redactor)
+        : m_store(store), m_redactor(redactor) {}
+    void on_event(const core::pipeline::Event& event) override {
+        if (event.type == core::pipeline::EventType::progress_update) {
+            return;  // counters, not history
+        }
+        core::pipeline::Event copy = event;
+        const std::string text = event.data.dump();
+        if (m_redactor.contains_secret(text)) {
+            copy.data = json::parse(m_redactor.redact(text), nullptr, false);
+        }
+        m_store.append_event(copy);
+    }
+
+  private:
+    core::pipeline::JobStore& m_store;
+    const core::Redactor& m_redactor;
+};
+
+/// The main content of a page: its <article>, else <main>, else the whole page.
+std::string main_content(const std::string& html) {
+    for (const char* tag : {"article", "main"}) {
+        const std::string lower = core::to_lower(html);
+        const auto open = lower.find(std::string("<") + tag);
+        const auto close = lower.rfind(std::string("</") + tag + ">");
+        if (open != std::string::npos && close != std::string::npos && close > open) {
+            return html.substr(open, close - open);
+        }
+    }
+    return html;
+}
+
+}  // namespace
+
+JobRunner::JobRunner(Services& services, const core::Config& config, const core::Paths& paths)
+    : m_services(services),
+      m_config(config),
+      m_paths(paths),
+      m_web(std::make_unique<core::WebFetcher>(services.http(), services.web_options())),
+      m_prompts(core::pipeline::PromptLibrary::built_in()) {}
+
+JobRunner::~JobRunner() = default;
+
+core::Expected<Workflow> JobRunner::resolve_workflow(const std::string& name) const {
+    auto workflow = find_workflow(name, m_paths.config_dir / "workflows");
+    if (!workflow) {
+        return workflow;
+    }
+    if (workflow->source == "built-in") {
+        // Config can retune the built-ins; a workflow file's own values stand.
+        for (auto& step : workflow->steps) {
+            const std::string key = "step." + step.uses + ".timeout";
+            if (step.kind == core::pipeline::StepKind::builtin && core::find_key(key) &&
+                explicitly_set(m_config, key)) {
+                step.timeout = get<core::Millis>(m_config, key.c_str());
+            }
+        }
+        if (explicitly_set(m_config, "pipeline.deadline")) {
+            workflow->deadline = get<core::Millis>(m_config, "pipeline.deadline");
+        }
+    }
+    return workflow;
+}
+
+core::Status JobRunner::load_inputs(JobSpec& spec, const std::string& site_pages_source) {
+    const std::string source =
+        site_pages_source.empty() ? get<std::string>(m_config, "site.pages") : site_pages_source;
+    if (!source.empty()) {
+        if (core::pipeline::is_http_url(source)) {
+            auto pages =
+                core::pipeline::load_sitemap(*m_web, source, core::pipeline::k_site_pages_max + 1);
+            if (!pages) {
+                return core::fail(
+                    pages.error().kind, "site_pages.sitemap",
+                    "cannot read the sitemap " + source + ": " + pages.error().message);
+            }
+            spec.site_pages = std::move(*pages);
+        } else {
+            auto text = read_file(source);
+            if (!text) {
+                return core::fail(
+                    core::ErrorKind::usage, "site_pages.file",
+                    "cannot read the site pages file " + source + ": " + text.error().message);
+            }
+            auto pages = core::pipeline::parse_site_pages(*text, source);
+            if (!pages) {
+                return core::fail(pages.error());
+            }
+            spec.site_pages = std::move(*pages);
+        }
+    } else if (spec.site_pages.empty() && !m_config.get(keys::wordpress_url).empty() &&
+               m_services.secrets().resolve("wordpress")) {
+        core::WordPressClient wp(m_services.http(), m_services.wordpress_endpoint());
+        auto pages = core::pipeline::load_wordpress_pages(wp, core::pipeline::k_site_pages_max);
+        if (pages) {
+            spec.site_pages = std::move(*pages);
+        }
+    }
+
+    if (spec.mode != "refresh" || !spec.existing_article.is_null()) {
+        return {};
+    }
+    json article = json::object();
+    if (!spec.file.empty()) {
+        auto text = read_file(spec.file);
+        if (!text) {
+            return core::fail(core::ErrorKind::usage, "refresh.file",
+                              "cannot read the article to refresh: " + text.error().message);
+        }
+        article["markdown"] = *text;
+        article["file"] = spec.file;
+    } else if (spec.post_id) {
+        core::WordPressClient wp(m_services.http(), m_services.wordpress_endpoint());
+        auto post = wp.get(*spec.post_id);
+        if (!post) {
+            return core::fail(post.error().kind, post.error().code,
+                              "cannot read post " + std::to_string(*spec.post_id) +
+                                  " from WordPress: " + post.error().message);
+        }
+        article["markdown"] = core::pipeline::html_to_markdown(post->content);
+        article["title"] = core::pipeline::decode_entities(post->title);
+        article["url"] = post->link;
+        article["slug"] = post->slug;
+        article["post_id"] = post->id;
+    } else if (!spec.url.empty()) {
+        auto page = m_web->fetch(spec.url);
+        if (!page) {
+            return core::fail(page.error().kind, page.error().code,
+                              "cannot read the article to refresh: " + page.error().message);
+        }
+        const auto outline = core::pipeline::outline_html(page->text);
+        article["markdown"] = core::pipeline::html_to_markdown(main_content(page->text));
+        article["title"] = outline.title;
+        article["meta_description"] = outline.description;
+        article["url"] = page->url;
+    }
+    spec.existing_article = std::move(article);
+    return {};
+}
+
+core::Expected<JobRecord> JobRunner::create(JobSpec spec, const std::string& site_pages_source) {
+    spec.keyword = core::trim(spec.keyword);
+    if (spec.mode == "refresh" && (spec.workflow.empty() || spec.workflow == "standard")) {
+        spec.workflow = "refresh";
+    }
+    if (spec.workflow.empty()) {
+        spec.workflow = "standard";
+    }
+    if (auto ok = core::pipeline::validate_spec(spec); !ok) {
+        return core::fail(ok.error());
+    }
+    auto workflow = resolve_workflow(spec.workflow);
+    if (!workflow) {
+        return core::fail(workflow.error());
+    }
+    if (auto levels = core::pipeline::plan(*workflow); !levels) {
+        return core::fail(levels.error());
+    }
+    const std::string allowlist = get<std::string>(m_config, "llm.allowed_models");
+    std::vector<std::pair<std::string, std::string>> models = {
+        {"--model", spec.model}, {"llm.model", m_config.get(keys::llm_model)}};
+    for (const auto& step : workflow->steps) {
+        models.emplace_back("step " + step.id + " of workflow " + workflow->name, step.model);
+    }
+    for (const auto& [where, model] : models) {
+        if (!model.empty() && !core::pipeline::model_allowed(model, allowlist)) {
+            return core::fail(core::ErrorKind::usage, "job.model_not_allowed",
+                              where + ": model '" + model +
+                                  "' is not on the allowlist (llm.allowed_models = \"" + allowlist +
+                                  "\"); add it with sota config set " + "llm.allowed_models \"" +
+                                  allowlist + "," + model + "\"");
+        }
+    }
+    if (!spec.publish.empty() && m_config.get(keys::wordpress_url).empty()) {
+        return core::fail(core::ErrorKind::config, "publish.no_site",
+                          "--publish needs a WordPress site: sota config set wordpress.url "
+                          "https://example.com, wordpress.user, and sota keys set wordpress");
+    }
+    if (spec.post_id && m_config.get(keys::wordpress_url).empty()) {
+        return core::fail(core::ErrorKind::config, "refresh.no_site",
+                          "--post-id needs wordpress.url (sota config set wordpress.url URL)");
+    }
+    if (auto loaded = load_inputs(spec, site_pages_source); !loaded) {
+        return core::fail(loaded.error());
+    }
+    if (auto ok = core::pipeline::validate_spec(spec); !ok) {
+        return core::fail(ok.error());
+    }
+    JobRecord job;
+    job.id = core::pipeline::new_job_id(m_clock.wall());
+    job.spec = std::move(spec);
+    job.workflow = core::pipeline::to_json(*workflow);
+    job.state = core::pipeline::JobState::queued;
+    job.created_at = job.updated_at = m_clock.wall();
+    if (auto stored = m_services.store().create_job(job); !stored) {
+        return core::fail(stored.error());
+    }
+    return job;
+}
+
+core::pipeline::StepServices JobRunner::step_services(const JobSpec& spec,
+                                                      core::resilience::RetryBudget& budget,
+                                                      core::resilience::CostMeter& cost) {
+    core::pipeline::StepServices s;
+    s.llm = [this, &budget, &cost](const std::string& model, core::resilience::CallHooks hooks)
+        -> core::Expected<std::unique_ptr<core::llm::Provider>> {
+        auto provider = m_services.resilient_llm(&budget, &cost, std::move(hooks), model);
+        if (!provider) {
+            return core::fail(provider.error());
+        }
+        return std::unique_ptr<core::llm::Provider>(std::move(*provider));
+    };
+    s.default_model = m_config.get(keys::llm_model);
+    s.serp = &m_services.serp();
+    s.web = m_web.get();
+    s.cache = &m_services.cache();
+    s.prompts = &m_prompts;
+    s.prices = &m_config.prices();
+    s.programs = &m_programs;
+    s.budget = &budget;
+    s.render_html = render_markdown;
+    s.serp_gl = m_config.get(keys::serp_gl);
+    s.serp_hl = m_config.get(keys::serp_hl);
+    s.structured_retries =
+        static_cast<int>(get<std::int64_t>(m_config, "pipeline.structured_retries"));
+    s.competitors = static_cast<int>(get<std::int64_t>(m_config, "pipeline.competitors"));
+    s.max_references = static_cast<int>(get<std::int64_t>(m_config, "pipeline.references"));
+    s.max_internal_links = static_cast<int>(get<std::int64_t>(m_config, "pipeline.internal_links"));
+    s.parallel_calls = static_cast<int>(get<std::int64_t>(m_config, "pipeline.parallel_calls"));
+    s.site_url = get<std::string>(m_config, "site.url");
+    if (s.site_url.empty()) {
+        s.site_url = m_config.get(keys::wordpress_url);
+    }
+    if (s.site_url.empty() && !spec.site_pages.empty()) {
+        s.site_url = core::url_origin(spec.site_pages.front().url);  // the pages' own site
+    }
+    s.ttl_keywords = get<core::Millis>(m_config, "cache.ttl.keywords");
+    s.ttl_gaps = get<core::Millis>(m_config, "cache.ttl.gaps");
+    s.ttl_references = get<core::Millis>(m_config, "cache.ttl.references");
+    return s;
+}
+
+std::filesystem::path JobRunner::output_dir(const JobRecord& job, const std::string& slug) const {
+    if (!job.spec.out.empty()) {
+        return job.spec.out;
+    }
+    return std::filesystem::path(get<std::string>(m_config, "run.out_dir")) /
+           (slug.empty() ? job.id : slug);
+}
+
+JobRunResult JobRunner::run(JobRecord& job, core::pipeline::Reporter& reporter,
+                            core::CancelToken cancel) {
+    JobRunResult out;
+    auto workflow = core::pipeline::workflow_from_json(job.workflow, "job " + job.id);
+    if (!workflow) {
+        out.outcome.error = workflow.error();
+        return out;
+    }
+    if (auto loaded = load_prompt_overrides(m_prompts, m_paths.config_dir / "prompts"); !loaded) {
+        out.outcome.error = loaded.error();
+        return out;
+    }
+    core::resilience::RetryBudget budget;
+    core::resilience::CostMeter cost(m_config.get(core::Key<double>{"job.cost_budget"}));
+    auto services = step_services(job.spec, budget, cost);
+    RedactingStoreReporter log(m_services.store(), m_services.redactor());
+    core::pipeline::FanoutReporter events;
+    events.add(&log);
+    events.add(&reporter);
+    job.owner_pid = ::getpid();
+    core::pipeline::Engine engine(m_services.store(), services, events, m_clock);
+    out.outcome = engine.run(job, *workflow, cancel);
+    if (out.outcome.state != core::pipeline::JobState::completed) {
+        return out;
+    }
+    const json quality = out.outcome.artifacts.value("quality", json::object());
+    const json article = quality.value("article", json::object());
+    out.result = core::pipeline::build_result(job, out.outcome);
+    out.directory = output_dir(job, article.value("slug", ""));
+    out.result["directory"] = out.directory.string();
+    auto emit = [&](core::pipeline::EventType type, json data) {
+        core::pipeline::Event e;
+        e.job_id = job.id;
+        e.type = type;
+        e.time = m_clock.wall();
+        e.data = std::move(data);
+        events.on_event(e);
+    };
+    if (quality.is_object() && !article.empty()) {
+        if (auto written = write_article_dir(out.directory, quality, out.result); !written) {
+            out.outcome.state = core::pipeline::JobState::failed;
+            out.outcome.error = written.error();
+            job.state = core::pipeline::JobState::failed;
+            job.error = core::pipeline::error_to_json(written.error());
+            (void)m_services.store().update_job(job);
+            emit(core::pipeline::EventType::error, job.error);
+            return out;
+        }
+    }
+    if (!job.spec.publish.empty()) {
+        core::Article a;
+        a.title = article.value("title", "");
+        a.slug = article.value("slug", "");
+        a.meta_description = article.value("meta_description", "");
+        a.keyword = job.spec.keyword;
+        a.markdown = article.value("markdown", "");
+        a.html = render_markdown(a.markdown);
+        a.status = job.spec.publish;
+        if (job.spec.post_id) {
+            a.existing_id = job.spec.post_id;
+        }
+        core::WordPressClient wp(m_services.http(), m_services.wordpress_endpoint());
+        core::WordPressPublisher inner(wp);
+        core::resilience::DeferredPublisher publisher(inner, m_services.store(), m_clock,
+                                                      "wordpress");
+        auto published = publisher.publish(a);
+        if (published) {
+            out.published = *published;
+            out.result["published"] = {{"location", published->location},
+                                       {"deferred", published->deferred},
+                                       {"updated", published->updated}};
+        } else {
+            out.publish_error = published.error();
+            out.result["published"] = {{"error", published.error().message}};
+        }
+    }
+    job.result = {{"directory", out.directory.string()},
+                  {"score", out.result.value("score", 0)},
+                  {"cost_usd", out.result.value("cost_usd", 0.0)},
+                  {"title", article.value("title", "")}};
+    if (out.result.contains("published")) {
+        job.result["published"] = out.result["published"];
+    }
+    job.updated_at = m_clock.wall();
+    (void)m_services.store().update_job(job);
+    emit(core::pipeline::EventType::result_ready, job.result);
+    return out;
+}
+
+core::Status write_article_dir(const std::filesystem::path& dir, const json& quality,
+                               const json& result) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        return core::fail(core::ErrorKind::io, "output.dir",
+                          "cannot create the output directory " + dir.string() + ": " +
+                              ec.message() + "; choose another with --out DIR");
+    }
+    const json article = quality.value("article", json::object());
+    const std::pair<const char*, std::string> files[] = {
+        {"article.md", article.value("markdown", "")},
+        {"article.html", article.value("html", "")},
+        {"result.json", result.dump(2) + "\n"},
+        {"report.txt", core::pipeline::render_report(result)},
+    };
+    for (const auto& [name, content] : files) {
+        if (auto ok = write_file_atomically(dir / name, content, 0644); !ok) {
+            return ok;
+        }
+    }
+    return {};
+}
+
+core::Status load_prompt_overrides(core::pipeline::PromptLibrary& library,
+                                   const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+        return {};
+    }
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+        if (entry.path().extension() != ".prompt") {
+            continue;
+        }
+        auto text = read_file(entry.path());
+        if (!text) {
+            return core::fail(text.error());
+        }
+        auto prompt = core::pipeline::parse_prompt(*text, entry.path().stem().string(),
+                                                   entry.path().string());
+        if (!prompt) {
+            return core::fail(prompt.error());
+        }
+        library.put(std::move(*prompt));
+    }
+    return {};
+}
+
+}  // namespace sota::adapters

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "adapters/program_runner.hpp"
+#include "adapters/services.hpp"
+#include "core/config.hpp"
+#include "core/paths.hpp"
+#include "core/pipeline/engine.hpp"
+#include "core/pipeline/job_store.hpp"
+#include "core/web_fetcher.hpp"
+
+namespace sota::adapters {
+
+/// What a finished (or stopped) run left.
+struct JobRunResult {
+    core::pipeline::RunOutcome outcome;
+    nlohmann::json result;            ///< result.json's content (completed jobs)
+    std::filesystem::path directory;  ///< where the article went (completed jobs)
+    std::optional<core::PublishResult> published;
+    std::optional<core::Error> publish_error;
+};
+
+/// Turns job specs into stored jobs and runs them: the one path `sota run` and the daemon
+/// share. Needs `services` with the job database open.
+class JobRunner {
+  public:
+    JobRunner(Services& services, const core::Config& config, const core::Paths& paths);
+    ~JobRunner();
+
+    /// Checks a spec (input rules, model allowlist, publish target), resolves its workflow
+    /// (built-in or file, with step.*.timeout and pipeline.deadline applied), gathers what the
+    /// job brings (site pages from --site-pages / site.pages / WordPress, the article to refresh)
+    /// and stores the job as queued. Nothing is stored if any of it fails.
+    core::Expected<core::pipeline::JobRecord> create(core::pipeline::JobSpec spec,
+                                                     const std::string& site_pages_source = "");
+
+    /// Runs a stored job (new or resumed) to its end, writes its article directory, and
+    /// publishes it if asked. Reports every event to `reporter` and to the job's log.
+    JobRunResult run(core::pipeline::JobRecord& job, core::pipeline::Reporter& reporter,
+                     core::CancelToken cancel);
+
+    /// The directory a job's article goes to: its `out`, else run.out_dir/SLUG.
+    std::filesystem::path output_dir(const core::pipeline::JobRecord& job,
+                                     const std::string& slug) const;
+
+  private:
+    core::Expected<core::pipeline::Workflow> resolve_workflow(const std::string& name) const;
+    core::Status load_inputs(core::pipeline::JobSpec& spec, const std::string& site_pages_source);
+    core::pipeline::StepServices step_services(const core::pipeline::JobSpec& spec,
+                                               core::resilience::RetryBudget& budget,
+                                               core::resilience::CostMeter& cost);
+
+    Services& m_services;
+    const core::Config& m_config;
+    const core::Paths& m_paths;
+    core::SystemClock m_clock;
+    std::unique_ptr<core::WebFetcher> m_web;
+    core::pipeline::PromptLibrary m_prompts;
+    PosixProgramRunner m_programs;
+};
+
+/// Writes article.md, article.html, result.json and report.txt into `dir` (created 0755),
+/// each atomically.
+core::Status write_article_dir(const std::filesystem::path& dir, const nlohmann::json& quality,
+                               const nlohmann::json& result);
+
+/// Loads prompt files (NAME.prompt) from `dir` over the built-in ones; a broken file is an
+/// error naming it.
+core::Status load_prompt_overrides(core::pipeline::PromptLibrary& library,
+                                   const std::filesystem::path& dir);
+
+}  // namespace sota::adapters

@@ -1,0 +1,237 @@
+// The job tables of SqliteStore: jobs, step checkpoints and events (schema migration 3).
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "adapters/sqlite_store.hpp"
+#include "adapters/sqlite_time.hpp"
+
+namespace sota::adapters {
+
+using core::pipeline::Checkpoint;
+using core::pipeline::Event;
+using core::pipeline::JobRecord;
+using nlohmann::json;
+
+namespace {
+
+core::Unexpected store_error(const std::string& what, const std::exception& e) {
+    return core::fail(core::ErrorKind::io, "store.write",
+                      "cannot " + what + " in the job database: " + e.what(), true);
+}
+
+std::string dump_or_null(const json& value) {
+    return value.is_null() ? std::string() : value.dump();
+}
+
+json parse_or_null(const SQLite::Column& column) {
+    if (column.isNull()) {
+        return nullptr;
+    }
+    return json::parse(column.getString(), nullptr, false);
+}
+
+JobRecord job_from_row(SQLite::Statement& q) {
+    JobRecord job;
+    job.id = q.getColumn(0).getString();
+    auto spec =
+        core::pipeline::spec_from_json(json::parse(q.getColumn(1).getString(), nullptr, false));
+    if (spec) {
+        job.spec = std::move(*spec);
+    }
+    job.workflow = parse_or_null(q.getColumn(2));
+    job.state = core::pipeline::job_state_from_string(q.getColumn(3).getString())
+                    .value_or(core::pipeline::JobState::failed);
+    job.current_step = q.getColumn(4).getString();
+    job.attempts = q.getColumn(5).getInt();
+    job.error = parse_or_null(q.getColumn(6));
+    job.result = parse_or_null(q.getColumn(7));
+    job.created_at = from_ms(q.getColumn(8).getInt64());
+    job.updated_at = from_ms(q.getColumn(9).getInt64());
+    job.owner_pid = q.getColumn(10).getInt64();
+    return job;
+}
+
+constexpr const char* k_job_columns =
+    "SELECT id, spec, workflow, state, current_step, attempts, error, result, created_at, "
+    "updated_at, owner_pid FROM jobs ";
+
+}  // namespace
+
+core::Status SqliteStore::create_job(const JobRecord& job) {
+    std::lock_guard lock(m_mutex);
+    try {
+        SQLite::Statement q(*m_db,
+                            "INSERT INTO jobs (id, keyword, workflow_name, spec, workflow, state, "
+                            "current_step, attempts, created_at, updated_at, owner_pid) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        q.bind(1, job.id);
+        q.bind(2, job.spec.keyword);
+        q.bind(3, job.spec.workflow);
+        q.bind(4, core::pipeline::to_json(job.spec).dump());
+        q.bind(5, job.workflow.dump());
+        q.bind(6, core::pipeline::to_string(job.state));
+        q.bind(7, job.current_step);
+        q.bind(8, job.attempts);
+        q.bind(9, to_ms(job.created_at));
+        q.bind(10, to_ms(job.updated_at));
+        q.bind(11, job.owner_pid);
+        q.exec();
+    } catch (const std::exception& e) {
+        return store_error("add job " + job.id, e);
+    }
+    return {};
+}
+
+std::optional<JobRecord> SqliteStore::get_job(const std::string& id) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(*m_db, std::string(k_job_columns) + "WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) {
+        return std::nullopt;
+    }
+    return job_from_row(q);
+}
+
+std::vector<JobRecord> SqliteStore::recent_jobs(int limit) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(*m_db,
+                        std::string(k_job_columns) + "ORDER BY created_at DESC, id DESC LIMIT ?");
+    q.bind(1, limit);
+    std::vector<JobRecord> jobs;
+    while (q.executeStep()) {
+        jobs.push_back(job_from_row(q));
+    }
+    return jobs;
+}
+
+core::Status SqliteStore::update_job(const JobRecord& job) {
+    std::lock_guard lock(m_mutex);
+    try {
+        SQLite::Statement q(*m_db,
+                            "UPDATE jobs SET state = ?, current_step = ?, attempts = ?, error = ?, "
+                            "result = ?, updated_at = ?, owner_pid = ?, workflow = ? WHERE id = ?");
+        q.bind(1, core::pipeline::to_string(job.state));
+        q.bind(2, job.current_step);
+        q.bind(3, job.attempts);
+        const std::string error = dump_or_null(job.error);
+        const std::string result = dump_or_null(job.result);
+        if (error.empty()) {
+            q.bind(4);
+        } else {
+            q.bind(4, error);
+        }
+        if (result.empty()) {
+            q.bind(5);
+        } else {
+            q.bind(5, result);
+        }
+        q.bind(6, to_ms(job.updated_at));
+        q.bind(7, job.owner_pid);
+        q.bind(8, job.workflow.dump());
+        q.bind(9, job.id);
+        if (q.exec() == 0) {
+            return core::fail(core::ErrorKind::not_found, "job.not_found",
+                              "no job " + job.id + " in the job database");
+        }
+    } catch (const std::exception& e) {
+        return store_error("update job " + job.id, e);
+    }
+    return {};
+}
+
+core::Status SqliteStore::save_checkpoint(const std::string& job_id, const Checkpoint& c) {
+    std::lock_guard lock(m_mutex);
+    try {
+        SQLite::Statement q(*m_db,
+                            "INSERT OR REPLACE INTO checkpoints (job_id, step, artifacts, usage, "
+                            "duration_ms, finished_at) VALUES (?, ?, ?, ?, ?, ?)");
+        q.bind(1, job_id);
+        q.bind(2, c.step);
+        q.bind(3, c.artifacts.dump());
+        q.bind(4, c.usage.dump());
+        q.bind(5, c.duration_ms);
+        q.bind(6, to_ms(c.finished_at));
+        q.exec();
+    } catch (const std::exception& e) {
+        return store_error("save the checkpoint of step " + c.step, e);
+    }
+    return {};
+}
+
+std::vector<Checkpoint> SqliteStore::checkpoints(const std::string& job_id) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(*m_db,
+                        "SELECT step, artifacts, usage, duration_ms, finished_at FROM checkpoints "
+                        "WHERE job_id = ? ORDER BY finished_at, step");
+    q.bind(1, job_id);
+    std::vector<Checkpoint> out;
+    while (q.executeStep()) {
+        Checkpoint c;
+        c.step = q.getColumn(0).getString();
+        c.artifacts = parse_or_null(q.getColumn(1));
+        c.usage = parse_or_null(q.getColumn(2));
+        c.duration_ms = q.getColumn(3).getInt64();
+        c.finished_at = from_ms(q.getColumn(4).getInt64());
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+core::Status SqliteStore::drop_checkpoint(const std::string& job_id, const std::string& step) {
+    std::lock_guard lock(m_mutex);
+    try {
+        SQLite::Statement q(*m_db, "DELETE FROM checkpoints WHERE job_id = ? AND step = ?");
+        q.bind(1, job_id);
+        q.bind(2, step);
+        q.exec();
+    } catch (const std::exception& e) {
+        return store_error("drop the checkpoint of step " + step, e);
+    }
+    return {};
+}
+
+std::int64_t SqliteStore::append_event(const Event& event) {
+    std::lock_guard lock(m_mutex);
+    try {
+        SQLite::Statement q(
+            *m_db, "INSERT INTO events (job_id, type, step, time, data) VALUES (?, ?, ?, ?, ?)");
+        q.bind(1, event.job_id);
+        q.bind(2, core::pipeline::to_string(event.type));
+        q.bind(3, event.step);
+        q.bind(4, to_ms(event.time));
+        q.bind(5, event.data.dump());
+        q.exec();
+        return m_db->getLastInsertRowid();
+    } catch (const std::exception&) {
+        return 0;  // the log is best effort; the checkpoints are what resume relies on
+    }
+}
+
+std::vector<Event> SqliteStore::events(const std::string& job_id, std::int64_t after_seq,
+                                       int limit) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(*m_db,
+                        "SELECT seq, type, step, time, data FROM events WHERE job_id = ? AND seq > "
+                        "? ORDER BY seq LIMIT ?");
+    q.bind(1, job_id);
+    q.bind(2, after_seq);
+    q.bind(3, limit);
+    std::vector<Event> out;
+    while (q.executeStep()) {
+        Event e;
+        e.seq = q.getColumn(0).getInt64();
+        e.job_id = job_id;
+        const std::string type = q.getColumn(1).getString();
+        for (int t = 0; t <= static_cast<int>(core::pipeline::EventType::result_ready); ++t) {
+            if (type == core::pipeline::to_string(static_cast<core::pipeline::EventType>(t))) {
+                e.type = static_cast<core::pipeline::EventType>(t);
+            }
+        }
+        e.step = q.getColumn(2).getString();
+        e.time = from_ms(q.getColumn(3).getInt64());
+        e.data = parse_or_null(q.getColumn(4));
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+}  // namespace sota::adapters

@@ -1,0 +1,275 @@
+#include "cli/commands/run.hpp"
+
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "adapters/job_runner.hpp"
+#include "adapters/services.hpp"
+#include "adapters/sqlite_store.hpp"
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "cli/progress.hpp"
+#include "core/exit_codes.hpp"
+#include "core/pipeline/workflow.hpp"
+
+namespace sota::cli {
+
+using nlohmann::json;
+
+namespace {
+
+// Set by the SIGINT/SIGTERM handler; a watcher thread turns it into a cancel. A second signal
+// exits at once.
+volatile std::sig_atomic_t g_interrupts = 0;
+
+extern "C" void on_interrupt(int) {
+    if (g_interrupts++ > 0) {
+        ::_exit(130);
+    }
+}
+
+/// Cancels `token` when Ctrl-C arrives, for as long as it lives.
+class InterruptWatch {
+  public:
+    explicit InterruptWatch(core::CancelToken token) : m_token(std::move(token)) {
+        g_interrupts = 0;
+        struct sigaction sa {};
+        sa.sa_handler = on_interrupt;
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(SIGINT, &sa, &m_old_int);
+        ::sigaction(SIGTERM, &sa, &m_old_term);
+        m_thread = std::thread([this] {
+            while (!m_stop.load()) {
+                if (g_interrupts > 0 && !m_token.cancelled()) {
+                    std::fprintf(stderr,
+                                 "\nInterrupted: stopping the running steps (Ctrl-C again to "
+                                 "quit at once)\n");
+                    m_token.cancel();
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        });
+    }
+    ~InterruptWatch() {
+        m_stop = true;
+        m_thread.join();
+        ::sigaction(SIGINT, &m_old_int, nullptr);
+        ::sigaction(SIGTERM, &m_old_term, nullptr);
+    }
+
+  private:
+    core::CancelToken m_token;
+    std::atomic<bool> m_stop{false};
+    std::thread m_thread;
+    struct sigaction m_old_int {};
+    struct sigaction m_old_term {};
+};
+
+bool process_alive(std::int64_t pid) {
+    return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
+}
+
+core::Expected<core::pipeline::JobSpec> spec_from_options(const RunOptions& o) {
+    core::pipeline::JobSpec spec;
+    spec.keyword = o.keyword;
+    spec.mode = o.mode;
+    spec.workflow = o.workflow;
+    spec.model = o.model;
+    spec.out = o.out;
+    spec.publish = o.publish;
+    spec.url = o.url;
+    spec.post_id = o.post_id;
+    spec.file = o.file;
+    for (const auto& f : o.fields) {
+        const auto eq = f.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            return core::fail(core::ErrorKind::usage, "run.bad_field",
+                              "--field takes NAME=VALUE, got '" + f + "'");
+        }
+        spec.fields[f.substr(0, eq)] = f.substr(eq + 1);
+    }
+    return spec;
+}
+
+}  // namespace
+
+void setup_run(CLI::App& parent, CommandTable& table) {
+    auto options = std::make_shared<RunOptions>();
+    auto* run = parent.add_subcommand("run", "Write one article: the whole pipeline, inline");
+    run->add_option("-k,--keyword", options->keyword, "The keyword to write about (3-200 chars)");
+    run->add_option("--mode", options->mode, "generate (default) or refresh")
+        ->check(CLI::IsMember({"generate", "refresh"}));
+    run->add_option("-w,--workflow", options->workflow,
+                    "Workflow: a built-in name, a name in the workflows dir, or a .toml file");
+    run->add_option("-m,--model", options->model,
+                    "Model for every step that names none (provider:model or a model name)");
+    run->add_option("-o,--out", options->out, "Output directory (default: run.out_dir/SLUG)");
+    run->add_option("--publish", options->publish, "Publish to WordPress as draft or publish")
+        ->check(CLI::IsMember({"draft", "publish"}));
+    run->add_option("--url", options->url, "Refresh: the live article's URL");
+    run->add_option("--post-id", options->post_id, "Refresh: the WordPress post id");
+    run->add_option("--file", options->file, "Refresh: the article as a Markdown file");
+    run->add_option("--site-pages", options->site_pages,
+                    "Your pages for internal links: a CSV/URL-list file or a sitemap URL");
+    run->add_option("--field", options->fields, "NAME=VALUE for workflow prompt templates");
+    run->add_option("--resume", options->resume, "Continue an interrupted or failed job");
+    run->add_flag("--json", options->json, "Print events as JSON lines on stdout");
+    table.add(run, [options](Context* ctx) { return run_run(*options, *ctx); });
+}
+
+int run_run(const RunOptions& options, Context& ctx) {
+    if (options.resume.empty() && options.keyword.empty()) {
+        return report_error(core::Error{core::ErrorKind::usage, "run.no_keyword",
+                                        "sota run needs --keyword TEXT (or --resume JOBID)"});
+    }
+    auto secrets = ctx.secrets();
+    if (!secrets) {
+        return report_error(secrets.error());
+    }
+    auto services = adapters::Services::create(ctx.config(), **secrets, ctx.redactor());
+    if (!services) {
+        return report_error(services.error());
+    }
+    if (auto opened = (*services)->open_store(ctx.paths().database_file()); !opened) {
+        return report_error(opened.error());
+    }
+    adapters::JobRunner runner(**services, ctx.config(), ctx.paths());
+    auto& store = (*services)->store();
+
+    core::pipeline::JobRecord job;
+    if (!options.resume.empty()) {
+        auto found = store.get_job(options.resume);
+        if (!found) {
+            return report_error(core::Error{
+                core::ErrorKind::not_found, "job.not_found",
+                "no job " + options.resume + " in " + ctx.paths().database_file().string()});
+        }
+        job = std::move(*found);
+        if (job.state == core::pipeline::JobState::completed) {
+            std::fprintf(stderr, "Job %s already completed; its article is in %s\n", job.id.c_str(),
+                         job.result.value("directory", "?").c_str());
+            return 0;
+        }
+        if (job.state == core::pipeline::JobState::running && process_alive(job.owner_pid) &&
+            job.owner_pid != ::getpid()) {
+            return report_error(core::Error{core::ErrorKind::usage, "job.busy",
+                                            "job " + job.id + " is being run by process " +
+                                                std::to_string(job.owner_pid) +
+                                                "; wait for it or stop that process first"});
+        }
+    } else {
+        auto spec = spec_from_options(options);
+        if (!spec) {
+            return report_error(spec.error());
+        }
+        auto created = runner.create(std::move(*spec), options.site_pages);
+        if (!created) {
+            return report_error(created.error());
+        }
+        job = std::move(*created);
+    }
+
+    // Say plainly where the answers come from.
+    const std::string mode = (*services)->mode();
+    if (mode == "replay") {
+        std::fprintf(stderr,
+                     "Replaying %s: no network calls are made; every answer comes from the "
+                     "recording.\n",
+                     (*services)->cassette().c_str());
+    } else {
+        const auto provider =
+            adapters::llm_kind_from_name(ctx.config().get(core::keys::llm_provider));
+        if (provider && !(*services)->has_key(*provider)) {
+            const std::string name = adapters::secret_name(*provider);
+            return report_error(
+                core::Error{core::ErrorKind::credentials, "run.no_key",
+                            "no API key for " + name + ": add one with `sota keys set " + name +
+                                "`, or run offline from the shipped recording with --set "
+                                "http.replay=data/demo/espresso.cassette.jsonl (see README)"});
+        }
+        if (mode == "record") {
+            std::fprintf(stderr, "Recording every exchange to %s\n",
+                         (*services)->cassette().c_str());
+        }
+    }
+    std::fprintf(stderr, "%s job %s: \"%s\" (workflow %s)\n",
+                 options.resume.empty() ? "Started" : "Resuming", job.id.c_str(),
+                 job.spec.keyword.c_str(), job.workflow.value("name", "").c_str());
+
+    auto workflow = core::pipeline::workflow_from_json(job.workflow, "job " + job.id);
+    if (!workflow) {
+        return report_error(workflow.error());
+    }
+    std::unique_ptr<core::pipeline::Reporter> progress;
+    TtyProgress* tty = nullptr;
+    if (options.json) {
+        progress = std::make_unique<NdjsonReporter>(stdout);
+    } else if (is_tty(2)) {
+        auto t = std::make_unique<TtyProgress>(stderr, use_color(ctx, 2), *workflow);
+        tty = t.get();
+        progress = std::move(t);
+    } else {
+        progress = std::make_unique<PlainProgress>(stderr);
+    }
+    core::CancelToken cancel;
+    adapters::JobRunResult result;
+    {
+        InterruptWatch watch(cancel);
+        result = runner.run(job, *progress, cancel);
+    }
+    if (tty) {
+        tty->finish();
+    }
+    const auto& outcome = result.outcome;
+    if (outcome.state == core::pipeline::JobState::interrupted) {
+        std::fprintf(
+            stderr,
+            "Job %s interrupted; finished steps are saved. Resume with:\n  sota run --resume %s\n",
+            job.id.c_str(), job.id.c_str());
+        return core::to_int(core::ExitCode::interrupted);
+    }
+    if (outcome.state != core::pipeline::JobState::completed) {
+        const core::Error error =
+            outcome.error.value_or(core::Error{core::ErrorKind::internal, "job.failed", "failed"});
+        print_error(error);
+        if (error.retryable || error.kind == core::ErrorKind::network ||
+            error.kind == core::ErrorKind::provider) {
+            std::fprintf(stderr, "Finished steps are saved; try again with: sota run --resume %s\n",
+                         job.id.c_str());
+        }
+        return core::to_int(core::exit_code_for(error.kind));
+    }
+    if (!options.json) {
+        const json& r = result.result;
+        const auto total = outcome.total();
+        std::printf("%s/article.html\n%s/article.md\n%s/result.json\n%s/report.txt\n",
+                    result.directory.c_str(), result.directory.c_str(), result.directory.c_str(),
+                    result.directory.c_str());
+        std::fprintf(
+            stderr, "Score %d/100 · %d words · %lld tokens · $%.4f · %zu steps run, %zu restored\n",
+            r.value("score", 0), r["article"].value("words", 0),
+            static_cast<long long>(total.input_tokens + total.output_tokens), total.cost_usd,
+            outcome.ran.size(), outcome.restored.size());
+        if (mode == "replay") {
+            std::fprintf(stderr, "(replayed from the recording; no provider was called)\n");
+        }
+    }
+    if (result.publish_error) {
+        print_error(*result.publish_error);
+        return core::to_int(core::exit_code_for(result.publish_error->kind));
+    }
+    if (result.published) {
+        std::fprintf(stderr, "%s %s\n",
+                     result.published->deferred ? "Publishing deferred (queued):" : "Published:",
+                     result.published->location.c_str());
+    }
+    return 0;
+}
+
+}  // namespace sota::cli

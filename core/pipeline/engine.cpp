@@ -1,0 +1,294 @@
+#include "core/pipeline/engine.hpp"
+
+#include <condition_variable>
+#include <set>
+#include <thread>
+
+namespace sota::core::pipeline {
+
+using nlohmann::json;
+
+StepUsage RunOutcome::total() const {
+    StepUsage sum;
+    for (const auto& [step, u] : usage) {
+        sum.add(u);
+    }
+    return sum;
+}
+
+json job_inputs(const JobSpec& spec) {
+    json pages = json::array();
+    for (const auto& p : spec.site_pages) {
+        pages.push_back({{"url", p.url}, {"title", p.title}, {"description", p.description}});
+    }
+    return {{"keyword", spec.keyword},
+            {"site_pages", pages},
+            {"existing_article", spec.existing_article},
+            {"fields", spec.fields}};
+}
+
+json error_to_json(const Error& error) {
+    return {{"kind", to_string(error.kind)},
+            {"code", error.code},
+            {"message", error.message},
+            {"retryable", error.retryable}};
+}
+
+void Engine::emit(const JobRecord& job, EventType type, const std::string& step, json data) {
+    Event event;
+    event.job_id = job.id;
+    event.type = type;
+    event.step = step;
+    event.time = m_clock.wall();
+    event.data = std::move(data);
+    m_reporter.on_event(event);
+}
+
+void Engine::set_state(JobRecord& job, JobState state, const std::optional<Error>& error) {
+    job.state = state;
+    job.updated_at = m_clock.wall();
+    job.error = error ? error_to_json(*error) : json();
+    if (state != JobState::running) {
+        job.owner_pid = 0;
+    }
+    (void)m_store.update_job(job);
+    json data = {{"state", to_string(state)}, {"attempt", job.attempts}};
+    if (error) {
+        data["error"] = job.error;
+    }
+    emit(job, EventType::status_change, "", std::move(data));
+}
+
+namespace {
+
+/// One step in flight.
+struct Running {
+    const StepSpec* spec = nullptr;
+    CancelToken cancel;
+    SteadyTime deadline;
+    std::string stop_reason;  // why the engine cancelled it: "timeout", "deadline", "cancelled"
+    bool done = false;
+    std::optional<Expected<json>> result;
+    StepUsage usage;
+    std::int64_t duration_ms = 0;
+    std::thread thread;
+};
+
+}  // namespace
+
+RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken cancel) {
+    RunOutcome outcome;
+    const auto levels = plan(workflow);
+    ++job.attempts;
+    if (!levels) {
+        outcome.error = levels.error();
+        set_state(job, JobState::failed, outcome.error);
+        return outcome;
+    }
+    std::map<std::string, const StepSpec*> by_id;
+    for (const auto& s : workflow.steps) {
+        by_id[s.id] = &s;
+    }
+    outcome.artifacts = job_inputs(job.spec);
+
+    std::set<std::string> finished;
+    for (const auto& c : m_store.checkpoints(job.id)) {
+        if (!by_id.count(c.step)) {
+            continue;
+        }
+        for (const auto& [name, value] : c.artifacts.items()) {
+            outcome.artifacts[name] = value;
+        }
+        outcome.usage[c.step] = StepUsage::from_json(c.usage);
+        outcome.timings_ms[c.step] = c.duration_ms;
+        outcome.restored.push_back(c.step);
+        finished.insert(c.step);
+    }
+    set_state(job, JobState::running, std::nullopt);
+    std::size_t index = 0;
+    const std::size_t total = workflow.steps.size();
+    for (const auto& step : outcome.restored) {
+        emit(job, EventType::step_restored, step,
+             {{"index", ++index}, {"total", total}, {"usage", outcome.usage[step].to_json()}});
+    }
+
+    const SteadyTime job_deadline = m_clock.now() + workflow.deadline;
+    std::mutex mutex;
+    std::condition_variable cv;
+
+    for (const auto& level : *levels) {
+        std::vector<std::unique_ptr<Running>> running;
+        for (const auto& id : level) {
+            if (finished.count(id)) {
+                continue;
+            }
+            auto r = std::make_unique<Running>();
+            r->spec = by_id[id];
+            r->deadline = m_clock.now() + r->spec->timeout;
+            json inputs = json::object();
+            for (const auto& name : r->spec->inputs) {
+                inputs[name] = outcome.artifacts.value(name, json());
+            }
+            inputs["fields"] = job.spec.fields;
+            job.current_step = id;
+            emit(job, EventType::step_started, id,
+                 {{"index", ++index},
+                  {"total", total},
+                  {"timeout_ms", r->spec->timeout.count()},
+                  {"kind", to_string(r->spec->kind)}});
+            Running* slot = r.get();
+            r->thread = std::thread([this, slot, &job, &mutex, &cv,
+                                     inputs = std::move(inputs)]() mutable {
+                const SteadyTime started = m_clock.now();
+                StepContext ctx(*slot->spec, job, std::move(inputs), m_services, m_reporter,
+                                m_clock, slot->cancel);
+                Expected<json> result = fail(ErrorKind::internal, "step.unknown",
+                                             "no implementation for step " + slot->spec->id);
+                const StepFn* fn = slot->spec->kind == StepKind::builtin
+                                       ? find_step_function(slot->spec->uses)
+                                       : find_step_function(to_string(slot->spec->kind));
+                if (fn) {
+                    try {
+                        result = (*fn)(ctx);
+                    } catch (const std::exception& e) {
+                        result =
+                            fail(ErrorKind::internal, "step.crashed",
+                                 "step " + slot->spec->id + " failed unexpectedly: " + e.what());
+                    }
+                }
+                if (result) {
+                    for (const auto& out : slot->spec->outputs) {
+                        if (!result->contains(out)) {
+                            result =
+                                fail(ErrorKind::internal, "step.bad_output",
+                                     "step " + slot->spec->id + " did not produce '" + out + "'");
+                            break;
+                        }
+                    }
+                }
+                const auto duration = std::chrono::duration_cast<Millis>(m_clock.now() - started);
+                if (result && !slot->cancel.cancelled()) {
+                    Checkpoint c;
+                    c.step = slot->spec->id;
+                    c.artifacts = json::object();
+                    for (const auto& out : slot->spec->outputs) {
+                        c.artifacts[out] = (*result)[out];
+                    }
+                    c.usage = ctx.usage().to_json();
+                    c.duration_ms = duration.count();
+                    c.finished_at = m_clock.wall();
+                    if (auto saved = m_store.save_checkpoint(job.id, c); !saved) {
+                        result = fail(saved.error());
+                    }
+                }
+                std::lock_guard lock(mutex);
+                slot->usage = ctx.usage();
+                slot->duration_ms = duration.count();
+                slot->result = std::move(result);
+                slot->done = true;
+                cv.notify_all();
+            });
+            running.push_back(std::move(r));
+        }
+
+        // Watch the level: Ctrl-C, each step's timeout and the job's deadline.
+        {
+            std::unique_lock lock(mutex);
+            while (true) {
+                bool all_done = true;
+                const SteadyTime now = m_clock.now();
+                for (auto& r : running) {
+                    if (r->done) {
+                        continue;
+                    }
+                    all_done = false;
+                    if (!r->stop_reason.empty()) {
+                        continue;
+                    }
+                    if (cancel.cancelled()) {
+                        r->stop_reason = "cancelled";
+                    } else if (now >= job_deadline) {
+                        r->stop_reason = "deadline";
+                    } else if (now >= r->deadline) {
+                        r->stop_reason = "timeout";
+                    }
+                    if (!r->stop_reason.empty()) {
+                        r->cancel.cancel();
+                    }
+                }
+                if (all_done) {
+                    break;
+                }
+                cv.wait_for(lock, Millis(20));
+            }
+        }
+        std::optional<Error> level_error;
+        bool interrupted = false;
+        for (auto& r : running) {
+            r->thread.join();
+            const std::string& id = r->spec->id;
+            outcome.usage[id] = r->usage;
+            outcome.timings_ms[id] = r->duration_ms;
+            outcome.ran.push_back(id);
+            if (*r->result && r->stop_reason.empty()) {
+                for (const auto& out : r->spec->outputs) {
+                    outcome.artifacts[out] = (**r->result)[out];
+                }
+                finished.insert(id);
+                emit(job, EventType::step_completed, id,
+                     {{"duration_ms", r->duration_ms}, {"usage", r->usage.to_json()}});
+                continue;
+            }
+            Error error = *r->result ? Error{ErrorKind::cancelled, "step.cancelled",
+                                             "step " + id + " was stopped"}
+                                     : r->result->error();
+            if (r->stop_reason == "timeout") {
+                error = Error{ErrorKind::network, "step.timeout",
+                              "step " + id + " took longer than its " +
+                                  std::to_string(r->spec->timeout.count() / 1000) +
+                                  " s timeout; raise it with --set step." + r->spec->uses +
+                                  ".timeout=DURATION or in the workflow file",
+                              true};
+            } else if (r->stop_reason == "deadline") {
+                error = Error{
+                    ErrorKind::network, "job.deadline",
+                    "the job passed its " + std::to_string(workflow.deadline.count() / 1000) +
+                        " s deadline during step " + id + "; raise pipeline.deadline or resume it",
+                    true};
+            } else if (r->stop_reason == "cancelled") {
+                interrupted = true;
+                error = Error{ErrorKind::cancelled, "job.interrupted",
+                              "interrupted during step " + id, false};
+            }
+            emit(job, EventType::step_failed, id,
+                 {{"duration_ms", r->duration_ms},
+                  {"usage", r->usage.to_json()},
+                  {"error", error_to_json(error)}});
+            if (!level_error ||
+                (level_error->kind == ErrorKind::cancelled && error.kind != ErrorKind::cancelled)) {
+                level_error = error;
+            }
+        }
+        if (level_error) {
+            outcome.error = level_error;
+            outcome.state = interrupted ? JobState::interrupted : JobState::failed;
+            if (!interrupted) {
+                emit(job, EventType::error, job.current_step, error_to_json(*level_error));
+            }
+            set_state(job, outcome.state, level_error);
+            return outcome;
+        }
+        if (cancel.cancelled()) {
+            outcome.error = Error{ErrorKind::cancelled, "job.interrupted", "interrupted", false};
+            outcome.state = JobState::interrupted;
+            set_state(job, outcome.state, outcome.error);
+            return outcome;
+        }
+    }
+    outcome.state = JobState::completed;
+    job.current_step.clear();
+    set_state(job, JobState::completed, std::nullopt);
+    return outcome;
+}
+
+}  // namespace sota::core::pipeline

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/expected.hpp"
+#include "core/pipeline/events.hpp"
+#include "core/pipeline/job.hpp"
+
+namespace sota::core::pipeline {
+
+/// A job as stored.
+struct JobRecord {
+    std::string id;
+    JobSpec spec;
+    nlohmann::json workflow;  ///< the workflow as planned, so a resume runs the same steps
+    JobState state = JobState::queued;
+    std::string current_step;
+    int attempts = 0;       ///< how many times the job was started or resumed
+    nlohmann::json error;   ///< {kind, code, message, retryable} when it failed
+    nlohmann::json result;  ///< paths, score, usage once completed
+    WallTime created_at;
+    WallTime updated_at;
+    std::int64_t owner_pid = 0;  ///< the process running it (0 when none)
+};
+
+/// A finished step's output, saved before any step that needs it starts.
+struct Checkpoint {
+    std::string step;
+    nlohmann::json artifacts;  ///< artifact name -> value
+    nlohmann::json usage;      ///< tokens, cost_usd, calls, retries, cache hits
+    std::int64_t duration_ms = 0;
+    WallTime finished_at;
+};
+
+/// Where jobs, their checkpoints and events live (SQLite for one machine; the daemon's store).
+/// Implementations are thread-safe.
+class JobStore {
+  public:
+    virtual ~JobStore() = default;
+    /// Stores a new job. Fails if the id exists.
+    virtual Status create_job(const JobRecord& job) = 0;
+    virtual std::optional<JobRecord> get_job(const std::string& id) = 0;
+    /// Updates state, current step, attempts, error, result and owner of an existing job.
+    virtual Status update_job(const JobRecord& job) = 0;
+    /// Saves a step's checkpoint (replacing an older one of the same step) atomically.
+    virtual Status save_checkpoint(const std::string& job_id, const Checkpoint& checkpoint) = 0;
+    virtual std::vector<Checkpoint> checkpoints(const std::string& job_id) = 0;
+    /// Drops a step's checkpoint (so `retry` runs it again).
+    virtual Status drop_checkpoint(const std::string& job_id, const std::string& step) = 0;
+    /// Appends an event; returns its sequence number.
+    virtual std::int64_t append_event(const Event& event) = 0;
+    /// Events of a job after `after_seq`, oldest first, at most `limit`.
+    virtual std::vector<Event> events(const std::string& job_id, std::int64_t after_seq,
+                                      int limit) = 0;
+};
+
+/// Stores events as they happen (the job's log). Thread-safe.
+class StoreReporter final : public Reporter {
+  public:
+    explicit StoreReporter(JobStore& store) : m_store(store) {}
+    void on_event(const Event& event) override {
+        if (event.type != EventType::progress_update) {
+            m_store.append_event(event);
+        }
+    }
+
+  private:
+    JobStore& m_store;
+};
+
+}  // namespace sota::core::pipeline
