@@ -24,9 +24,10 @@ using nlohmann::json;
 
 namespace {
 
-// Set by the SIGINT/SIGTERM handler; a watcher thread turns it into a cancel. A second signal
-// exits at once.
-volatile std::sig_atomic_t g_interrupts = 0;
+// Set by the SIGINT/SIGTERM handler (a lock-free atomic is safe there); a watcher thread turns
+// it into a cancel. A second signal exits at once.
+std::atomic<int> g_interrupts{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 
 extern "C" void on_interrupt(int) {
     if (g_interrupts++ > 0) {

@@ -144,9 +144,13 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
                                 m_clock, slot->cancel);
                 Expected<json> result = fail(ErrorKind::internal, "step.unknown",
                                              "no implementation for step " + slot->spec->id);
-                const StepFn* fn = slot->spec->kind == StepKind::builtin
-                                       ? find_step_function(slot->spec->uses)
-                                       : find_step_function(to_string(slot->spec->kind));
+                const std::string name = slot->spec->kind == StepKind::builtin
+                                             ? slot->spec->uses
+                                             : to_string(slot->spec->kind);
+                const auto custom = m_services.step_overrides.find(name);
+                const StepFn* fn = custom != m_services.step_overrides.end()
+                                       ? &custom->second
+                                       : find_step_function(name);
                 if (fn) {
                     try {
                         result = (*fn)(ctx);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -42,6 +43,11 @@ class ProgramRunner {
                                         CancelToken cancel) = 0;
 };
 
+class StepContext;
+
+/// A step's work: its outputs, by artifact name.
+using StepFn = std::function<Expected<nlohmann::json>(StepContext&)>;
+
 /// Makes an LLM client for a step's model ("" = llm.model; "provider:model" or a model name),
 /// through the resilient call path, reporting retries to `hooks`.
 using LlmFactory = std::function<Expected<std::unique_ptr<llm::Provider>>(
@@ -72,6 +78,8 @@ struct StepServices {
     Millis ttl_keywords{24LL * 3600 * 1000};
     Millis ttl_gaps{12LL * 3600 * 1000};
     Millis ttl_references{7LL * 24 * 3600 * 1000};
+    /// Implementations that replace built-in ones, by step name (tests; embedding programs).
+    std::map<std::string, StepFn> step_overrides;
 };
 
 /// What a step spent.
@@ -150,9 +158,6 @@ class StepContext {
     StepUsage m_usage;
     std::unique_ptr<llm::Provider> m_llm;
 };
-
-/// A step's work: its outputs, by artifact name.
-using StepFn = std::function<Expected<nlohmann::json>(StepContext&)>;
 
 /// The implementation of a built-in step ("semantic_keywords", ...), or nullptr.
 const StepFn* find_step_function(const std::string& uses);

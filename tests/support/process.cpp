@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <stdexcept>
+#include <thread>
 
 namespace sota::test {
 namespace {
@@ -45,14 +47,20 @@ ProcessResult run_process(const ProcessSpec& spec) {
     }
     argv.push_back(nullptr);
 
-    const pid_t pid = ::fork();
+    int master = -1;
+    winsize size{};
+    size.ws_row = 40;
+    size.ws_col = 120;
+    const pid_t pid = spec.pty ? ::forkpty(&master, nullptr, nullptr, &size) : ::fork();
     if (pid < 0) {
         throw std::runtime_error("fork failed");
     }
     if (pid == 0) {
-        ::dup2(in_pipe[0], 0);
-        ::dup2(out_pipe[1], 1);
-        ::dup2(err_pipe[1], 2);
+        if (!spec.pty) {
+            ::dup2(in_pipe[0], 0);
+            ::dup2(out_pipe[1], 1);
+            ::dup2(err_pipe[1], 2);
+        }
         if (spec.cwd && ::chdir(spec.cwd->c_str()) != 0) {
             ::_exit(127);
         }
@@ -62,6 +70,18 @@ ProcessResult run_process(const ProcessSpec& spec) {
     ::close(in_pipe[0]);
     ::close(out_pipe[1]);
     ::close(err_pipe[1]);
+    if (spec.pty) {
+        // Everything the child writes arrives on the terminal's master side.
+        ::close(out_pipe[0]);
+        out_pipe[0] = master;
+        ::close(err_pipe[0]);
+        ::pipe2(err_pipe, O_CLOEXEC);
+        ::close(err_pipe[1]);
+    }
+    std::thread during;
+    if (spec.during) {
+        during = std::thread([&spec, pid] { spec.during(static_cast<int>(pid)); });
+    }
     set_nonblocking(in_pipe[1]);
     set_nonblocking(out_pipe[0]);
     set_nonblocking(err_pipe[0]);
@@ -134,6 +154,9 @@ ProcessResult run_process(const ProcessSpec& spec) {
     }
     int status = 0;
     ::waitpid(pid, &status, 0);
+    if (during.joinable()) {
+        during.join();
+    }
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return result;
 }

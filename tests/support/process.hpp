@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +24,10 @@ struct ProcessSpec {
     std::string stdin_data;
     std::optional<std::string> cwd;
     std::chrono::milliseconds timeout{30'000};
+    /// Runs on its own thread once the child started, with its PID (to signal it mid-run).
+    std::function<void(int pid)> during;
+    /// Run on a pseudo-terminal (120x40): stdout and stderr both arrive in `out`.
+    bool pty = false;
 };
 
 /// Runs a child to completion, feeding stdin and collecting stdout/stderr. On timeout the child
