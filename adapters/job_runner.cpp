@@ -326,7 +326,8 @@ JobRunResult JobRunner::run(JobRecord& job, core::pipeline::Reporter& reporter,
         e.data = std::move(data);
         events.on_event(e);
     };
-    if (quality.is_object() && !article.empty()) {
+    {
+        // A workflow without the validate step has no article, but its result.json is written.
         if (auto written = write_article_dir(out.directory, quality, out.result); !written) {
             out.outcome.state = core::pipeline::JobState::failed;
             out.outcome.error = written.error();
@@ -386,13 +387,14 @@ core::Status write_article_dir(const std::filesystem::path& dir, const json& qua
                           "cannot create the output directory " + dir.string() + ": " +
                               ec.message() + "; choose another with --out DIR");
     }
-    const json article = quality.value("article", json::object());
-    const std::pair<const char*, std::string> files[] = {
-        {"article.md", article.value("markdown", "")},
-        {"article.html", article.value("html", "")},
-        {"result.json", result.dump(2) + "\n"},
-        {"report.txt", core::pipeline::render_report(result)},
-    };
+    const json article = quality.is_object() ? quality.value("article", json::object()) : json();
+    std::vector<std::pair<const char*, std::string>> files = {
+        {"result.json", result.dump(2) + "\n"}};
+    if (article.is_object() && !article.empty()) {
+        files.emplace_back("article.md", article.value("markdown", ""));
+        files.emplace_back("article.html", article.value("html", ""));
+        files.emplace_back("report.txt", core::pipeline::render_report(result));
+    }
     for (const auto& [name, content] : files) {
         if (auto ok = write_file_atomically(dir / name, content, 0644); !ok) {
             return ok;

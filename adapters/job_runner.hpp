@@ -62,8 +62,8 @@ class JobRunner {
     PosixProgramRunner m_programs;
 };
 
-/// Writes article.md, article.html, result.json and report.txt into `dir` (created 0755),
-/// each atomically.
+/// Writes result.json, and when the job made an article (the validate step's `quality`)
+/// article.md, article.html and report.txt, into `dir` (created 0755), each atomically.
 core::Status write_article_dir(const std::filesystem::path& dir, const nlohmann::json& quality,
                                const nlohmann::json& result);
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -249,12 +250,14 @@ int run_run(const RunOptions& options, Context& ctx) {
     if (!options.json) {
         const json& r = result.result;
         const auto total = outcome.total();
-        std::printf("%s/article.html\n%s/article.md\n%s/result.json\n%s/report.txt\n",
-                    result.directory.c_str(), result.directory.c_str(), result.directory.c_str(),
-                    result.directory.c_str());
+        for (const char* name : {"article.html", "article.md", "result.json", "report.txt"}) {
+            if (std::filesystem::exists(result.directory / name)) {
+                std::printf("%s\n", (result.directory / name).c_str());
+            }
+        }
         std::fprintf(
             stderr, "Score %d/100 · %d words · %lld tokens · $%.4f · %zu steps run, %zu restored\n",
-            r.value("score", 0), r["article"].value("words", 0),
+            r.value("score", 0), r.value("article", json::object()).value("words", 0),
             static_cast<long long>(total.input_tokens + total.output_tokens), total.cost_usd,
             outcome.ran.size(), outcome.restored.size());
         if (mode == "replay") {

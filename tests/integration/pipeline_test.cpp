@@ -1,0 +1,432 @@
+// `sota run` as a user runs it, against the demo world's fake model, Serper and sites.
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/support/demo_world.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_home.hpp"
+
+using namespace sota;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string k_keyword = "best espresso grinder";
+
+std::string source_path(const std::string& relative) {
+    return (fs::path(SOTA_SOURCE_DIR) / relative).string();
+}
+
+test::ProcessResult run_sota(const test::TempHome& home, std::vector<std::string> args,
+                             const test::DemoWorld* world = nullptr,
+                             std::function<void(int)> during = {}, bool pty = false) {
+    test::ProcessSpec spec;
+    spec.argv = {SOTA_BINARY};
+    if (world) {
+        for (const auto& a : world->sota_args()) {
+            spec.argv.push_back(a);
+        }
+    }
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.env = test::clean_env(home.str());
+    spec.env["SOTA_HOME"] = home.str();
+    spec.timeout = std::chrono::seconds(60);
+    spec.during = std::move(during);
+    spec.pty = pty;
+    spec.cwd = home.str();
+    return test::run_process(spec);
+}
+
+/// Which prompt each model request carried.
+std::map<std::string, int> prompts_seen(const test::FakeHttpServer& llm) {
+    std::map<std::string, int> seen;
+    for (const auto& r : llm.requests()) {
+        const json body = json::parse(r.body, nullptr, false);
+        if (body.is_discarded()) {
+            continue;
+        }
+        std::string name = "other";
+        if (body.contains("response_format")) {
+            name = body["response_format"]["json_schema"].value("name", "?");
+        } else if (r.body.find("Write the section") != std::string::npos) {
+            name = "write_section";
+        } else if (r.body.find("Write the introduction") != std::string::npos) {
+            name = "write_intro";
+        }
+        ++seen[name];
+    }
+    return seen;
+}
+
+json read_json(const fs::path& file) {
+    std::ifstream in(file);
+    return json::parse(in, nullptr, false);
+}
+
+std::string job_id_from(const std::string& err) {
+    const auto at = err.find("job job_");
+    REQUIRE(at != std::string::npos);
+    return err.substr(at + 4, err.find(':', at) - at - 4);
+}
+
+/// Waits (at most 20 s) until the model has been asked to write a section.
+void wait_for_generation(const test::DemoWorld& world) {
+    for (int i = 0; i < 400 && prompts_seen(world.llm_server)["write_section"] == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+}
+
+/// No recorded or stored file under `dir` holds the secret.
+void check_no_secret(const fs::path& dir, const std::string& secret) {
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+        if (entry.is_regular_file()) {
+            INFO(entry.path());
+            CHECK(test::read_text(entry.path()).find(secret) == std::string::npos);
+        }
+    }
+}
+
+const std::vector<std::string> k_no_cache = {
+    "--set", "cache.ttl.keywords=0", "--set", "cache.ttl.gaps=0", "--set", "cache.ttl.serp=0"};
+
+}  // namespace
+
+TEST_CASE("sota run writes a scored article through the eight steps", "[pipeline][run]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    const auto out = home.path() / "out";
+    auto r = run_sota(home,
+                      {"run", "--keyword", k_keyword, "--site-pages",
+                       source_path("data/demo/site_pages.csv"), "--out", out.string()},
+                      &world);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    for (const char* f : {"article.html", "article.md", "result.json", "report.txt"}) {
+        CHECK(r.out.find((out / f).string()) != std::string::npos);
+        CHECK(fs::exists(out / f));
+    }
+    CHECK(r.err.find("step 8/8 validate started") != std::string::npos);
+
+    const json result = read_json(out / "result.json");
+    CHECK(result["score"].get<int>() >= 90);
+    CHECK(result["keywords"]["clusters"].size() >= 2);
+    CHECK(result["keywords"]["questions"].size() == 2);
+    REQUIRE(result["gaps"]["competitors"].size() == 5);
+    for (const auto& c : result["gaps"]["competitors"]) {
+        CHECK(c["fetched"] == true);
+        CHECK(c["headings"].size() >= 4);
+    }
+    CHECK(result["gaps"]["missing"].size() >= 1);
+    CHECK(result["outline"]["sections"].size() == 5);
+    CHECK(result["outline"]["target_words"] == 800);
+    REQUIRE(result["references"]["sources"].size() == 5);
+    for (const auto& s : result["references"]["sources"]) {
+        CHECK(s["status"] == 200);
+    }
+    CHECK(result["links"]["links"].size() >= 3);
+    CHECK(result["quality"]["checks"].size() == 20);
+    CHECK(result["fix_log"].size() == 1);
+    CHECK(result["usage"]["total"]["llm_calls"] == 11);
+    CHECK(result["usage"]["total"]["serp_calls"] == 2);
+    CHECK(result["cost_usd"].get<double>() > 0);
+    CHECK(result["timings_ms"].size() == 8);
+
+    const std::string md = test::read_text(out / "article.md");
+    CHECK(md.rfind("# Best Espresso Grinder", 0) == 0);
+    CHECK(md.find("## References") != std::string::npos);
+    CHECK(md.find("](https://www.bean-and-burr.example/") != std::string::npos);
+    const std::string html = test::read_text(out / "article.html");
+    CHECK(html.find("<h1>Best Espresso Grinder") != std::string::npos);
+    CHECK(html.find("application/ld+json") != std::string::npos);
+    CHECK(html.find("<meta name=\"description\"") != std::string::npos);
+    CHECK(test::read_text(out / "report.txt").find("Score:    ") != std::string::npos);
+
+    const auto seen = prompts_seen(world.llm_server);
+    CHECK(seen.at("semantic_keywords") == 1);
+    CHECK(seen.at("gap_analysis") == 1);
+    CHECK(seen.at("blueprint") == 1);
+    CHECK(seen.at("write_intro") == 1);
+    CHECK(seen.at("write_section") == 5);
+    CHECK(seen.at("write_faq") == 1);
+    CHECK(seen.at("auto_fix") == 1);
+    CHECK(world.serp_server.count("/search") == 2);
+    check_no_secret(home.path(), world.llm->api_key);
+    check_no_secret(home.path(), world.serp->api_key);
+
+    // The same keyword again: keywords and gaps come from the cache, not the model.
+    auto again = run_sota(
+        home, {"run", "--keyword", k_keyword, "--out", (home.path() / "again").string()}, &world);
+    REQUIRE(again.exit_code == 0);
+    const auto seen_again = prompts_seen(world.llm_server);
+    CHECK(seen_again.at("semantic_keywords") == 1);
+    CHECK(seen_again.at("gap_analysis") == 1);
+    CHECK(seen_again.at("blueprint") == 2);
+    CHECK(world.serp_server.count("/search") == 2);  // both searches cached
+}
+
+TEST_CASE("a run killed mid-step resumes without repeating a finished step's calls",
+          "[pipeline][run][resume]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    world.section_delay_ms->store(5000);
+    std::vector<std::string> args = k_no_cache;
+    for (const std::string& a : {std::string("run"), std::string("--keyword"), k_keyword,
+                                 std::string("--out"), (home.path() / "out").string()}) {
+        args.push_back(a);
+    }
+    auto killed = run_sota(home, args, &world, [&](int pid) {
+        wait_for_generation(world);
+        ::kill(pid, SIGKILL);
+    });
+    REQUIRE(killed.exit_code == 128 + SIGKILL);
+    const std::string id = job_id_from(killed.err);
+    const auto before = prompts_seen(world.llm_server);
+    CHECK(before.at("blueprint") == 1);
+    CHECK(world.serp_server.count("/search") == 1);
+    CHECK_FALSE(fs::exists(home.path() / "out" / "article.md"));
+
+    world.section_delay_ms->store(0);
+    std::vector<std::string> resume = k_no_cache;
+    resume.insert(resume.end(), {"run", "--resume", id});
+    auto resumed = run_sota(home, resume, &world);
+    INFO(resumed.err);
+    REQUIRE(resumed.exit_code == 0);
+    CHECK(resumed.err.find("Resuming job " + id) != std::string::npos);
+    CHECK(resumed.err.find("semantic_keywords restored from its checkpoint") != std::string::npos);
+    const auto after = prompts_seen(world.llm_server);
+    // Finished before the kill: never asked again.
+    CHECK(after.at("semantic_keywords") == 1);
+    CHECK(after.at("gap_analysis") == 1);
+    CHECK(after.at("blueprint") == 1);
+    // The interrupted step ran again from its start; the rest ran once.
+    CHECK(after.at("write_intro") >= 1);
+    CHECK(after.at("write_faq") >= 1);
+    CHECK(after.at("auto_fix") == 1);
+    CHECK(world.serp_server.count("/search") == 2);  // keywords before the kill, references after
+    const json result = read_json(home.path() / "out" / "result.json");
+    CHECK(result["restored_steps"] ==
+          json::array({"semantic_keywords", "gap_analysis", "blueprint"}));
+    CHECK(result["score"].get<int>() >= 90);
+
+    auto done = run_sota(home, {"run", "--resume", id}, &world);
+    CHECK(done.exit_code == 0);
+    CHECK(done.err.find("already completed") != std::string::npos);
+}
+
+TEST_CASE("Ctrl-C stops a run at once and says how to resume it", "[pipeline][run][resume]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    world.section_delay_ms->store(8000);
+    std::chrono::steady_clock::time_point signalled;
+    auto r =
+        run_sota(home, {"run", "--keyword", k_keyword, "--out", (home.path() / "out").string()},
+                 &world, [&](int pid) {
+                     wait_for_generation(world);
+                     signalled = std::chrono::steady_clock::now();
+                     ::kill(pid, SIGINT);
+                 });
+    const auto stopped_after = std::chrono::steady_clock::now() - signalled;
+    INFO(r.err);
+    CHECK(r.exit_code == 130);
+    CHECK(stopped_after < std::chrono::seconds(3));  // not after the 8 s model call
+    CHECK(r.err.find("Interrupted") != std::string::npos);
+    const std::string id = job_id_from(r.err);
+    CHECK(r.err.find("sota run --resume " + id) != std::string::npos);
+    world.section_delay_ms->store(0);
+    auto resumed = run_sota(home, {"run", "--resume", id}, &world);
+    CHECK(resumed.exit_code == 0);
+    CHECK(prompts_seen(world.llm_server).at("blueprint") == 1);
+}
+
+TEST_CASE("sota run --json prints each event as one JSON line", "[pipeline][run]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    auto r = run_sota(
+        home, {"run", "--json", "--keyword", k_keyword, "--out", (home.path() / "o").string()},
+        &world);
+    REQUIRE(r.exit_code == 0);
+    std::map<std::string, int> types;
+    std::size_t pos = 0;
+    while (pos < r.out.size()) {
+        const auto end = r.out.find('\n', pos);
+        const json event = json::parse(r.out.substr(pos, end - pos), nullptr, false);
+        REQUIRE_FALSE(event.is_discarded());
+        CHECK(event["job_id"].get<std::string>().rfind("job_", 0) == 0);
+        ++types[event["type"].get<std::string>()];
+        pos = end + 1;
+    }
+    CHECK(types["step_started"] == 8);
+    CHECK(types["step_completed"] == 8);
+    CHECK(types["result_ready"] == 1);
+    CHECK(types["status_change"] == 2);  // running, completed
+    CHECK(types["progress_update"] > 8);
+}
+
+TEST_CASE("the README's main command replays the shipped recording with no network",
+          "[pipeline][run][demo]") {
+    test::TempHome home;  // no keys, no providers: only the recording
+    auto r = run_sota(
+        home, {"--set", "http.replay=" + source_path("data/demo/espresso.cassette.jsonl"), "run",
+               "--keyword", k_keyword, "--site-pages", source_path("data/demo/site_pages.csv")});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find("Replaying") != std::string::npos);
+    CHECK(r.err.find("no provider was called") != std::string::npos);
+    const auto dir = home.path() / "articles" / "best-espresso-grinder";
+    const json result = read_json(dir / "result.json");
+    CHECK(result["timings_ms"].size() == 8);
+    CHECK(result["score"].get<int>() >= 90);
+    CHECK(result["references"]["sources"].size() == 5);
+    CHECK(test::read_text(dir / "article.md").find("## Frequently asked questions") !=
+          std::string::npos);
+}
+
+TEST_CASE("bad input is refused with the field and the limit, and nothing runs",
+          "[pipeline][run][validation]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    auto short_kw = run_sota(home, {"run", "--keyword", "ab"}, &world);
+    CHECK(short_kw.exit_code == 2);
+    CHECK(short_kw.err.find("keyword: must be 3-200 characters, got 2") != std::string::npos);
+
+    auto model = run_sota(home, {"run", "--keyword", k_keyword, "--model", "llama3"}, &world);
+    CHECK(model.exit_code == 2);
+    CHECK(model.err.find("'llama3' is not on the allowlist") != std::string::npos);
+    CHECK(model.err.find("llm.allowed_models") != std::string::npos);
+
+    std::string many = "url\n";
+    for (int i = 0; i < 501; ++i) {
+        many += "https://s.example/p" + std::to_string(i) + "\n";
+    }
+    test::write_text(home.path() / "pages.csv", many);
+    auto pages = run_sota(
+        home, {"run", "--keyword", k_keyword, "--site-pages", (home.path() / "pages.csv").string()},
+        &world);
+    CHECK(pages.exit_code == 2);
+    CHECK(pages.err.find("at most 500 existing pages, got 501") != std::string::npos);
+
+    auto refresh = run_sota(home, {"run", "--keyword", k_keyword, "--mode", "refresh"}, &world);
+    CHECK(refresh.exit_code == 2);
+    CHECK(refresh.err.find("--url, --post-id or --file") != std::string::npos);
+
+    auto workflow = run_sota(home, {"run", "--keyword", k_keyword, "--workflow", "nope"}, &world);
+    CHECK(workflow.exit_code == 2);
+    CHECK(world.llm_server.requests().empty());
+    CHECK(world.serp_server.requests().empty());
+
+    auto no_key = run_sota(home, {"run", "--keyword", k_keyword});
+    CHECK(no_key.exit_code == 5);
+    CHECK(no_key.err.find("sota keys set openai") != std::string::npos);
+    CHECK(no_key.err.find("http.replay=") != std::string::npos);
+}
+
+TEST_CASE("refresh mode updates an existing article and reports what changed",
+          "[pipeline][run][refresh]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    test::write_text(home.path() / "old.md",
+                     "# Espresso grinders\n\nAn old article about the best espresso grinder.\n\n"
+                     "## Burr Types Compared\n\nFlat and conical burrs differ.\n\n"
+                     "## Our 2019 Picks\n\nThese models are gone now.\n");
+    const auto out = home.path() / "out";
+    auto r = run_sota(home,
+                      {"run", "--mode", "refresh", "--file", (home.path() / "old.md").string(),
+                       "--keyword", k_keyword, "--out", out.string()},
+                      &world);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const json result = read_json(out / "result.json");
+    CHECK(result["workflow"] == "refresh");
+    const json changes = result["changes"];
+    CHECK(changes["sections_kept"] == json::array({"Burr Types Compared"}));
+    CHECK(changes["sections_removed"] == json::array({"Our 2019 Picks"}));
+    CHECK(changes["sections_added"].size() == 5);  // four new sections and the FAQ
+    CHECK(changes["words_before"].get<int>() < changes["words_after"].get<int>());
+    CHECK(changes["score_before"].get<int>() < changes["score_after"].get<int>());
+    CHECK(test::read_text(out / "report.txt").find("What changed") != std::string::npos);
+    // The blueprint saw the current article's sections.
+    bool saw_current = false;
+    for (const auto& req : world.llm_server.requests()) {
+        saw_current = saw_current || req.body.find("Our 2019 Picks") != std::string::npos;
+    }
+    CHECK(saw_current);
+}
+
+TEST_CASE("workflow files add prompt steps and external-program steps", "[pipeline][run]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    test::write_text(home.path() / "stats.py",
+                     "import json, sys\n"
+                     "job = json.load(sys.stdin)\n"
+                     "print('counting words', file=sys.stderr)\n"
+                     "words = len(job['inputs']['summary'].split())\n"
+                     "print(json.dumps({'stats': {'words': words, 'keyword': job['job']['keyword'],"
+                     " 'audience': job['inputs']['fields']['audience']}}))\n");
+    test::write_text(home.path() / "mine.toml",
+                     "name = \"mine\"\n"
+                     "[[steps]]\nuses = \"semantic_keywords\"\n"
+                     "[[steps]]\nid = \"summary\"\ninputs = [\"keywords\"]\n"
+                     "outputs = [\"summary\"]\n"
+                     "prompt = \"Summarise {{keywords.primary}} for {{audience}}\"\n"
+                     "[[steps]]\nid = \"stats\"\ninputs = [\"summary\"]\noutputs = [\"stats\"]\n"
+                     "run = [\"python3\", \"" +
+                         (home.path() / "stats.py").string() + "\"]\ntimeout = \"20s\"\n");
+    const auto out = home.path() / "out";
+    auto r = run_sota(home,
+                      {"run", "--json", "--keyword", k_keyword, "--workflow",
+                       (home.path() / "mine.toml").string(), "--field", "audience=baristas",
+                       "--out", out.string()},
+                      &world);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const json result = read_json(out / "result.json");
+    CHECK(result["artifacts"]["summary"] == "A plain answer.");
+    CHECK(result["artifacts"]["stats"]["words"] == 3);
+    CHECK(result["artifacts"]["stats"]["audience"] == "baristas");
+    CHECK(r.out.find("stats: counting words") != std::string::npos);  // stderr kept in the log
+    bool asked = false;
+    for (const auto& req : world.llm_server.requests()) {
+        asked = asked ||
+                req.body.find("Summarise best espresso grinder for baristas") != std::string::npos;
+    }
+    CHECK(asked);
+
+    test::write_text(home.path() / "stats.py",
+                     "import sys\nprint('bad input', file=sys.stderr)\n"
+                     "sys.exit(3)\n");
+    auto failed = run_sota(home,
+                           {"run", "--keyword", k_keyword, "--workflow",
+                            (home.path() / "mine.toml").string(), "--field", "audience=x"},
+                           &world);
+    CHECK(failed.exit_code == 1);
+    CHECK(failed.err.find("exited with status 3 (stderr: bad input)") != std::string::npos);
+}
+
+TEST_CASE("on a terminal, progress is a live block of step lines and an overall bar",
+          "[pipeline][run][tty]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    world.section_delay_ms->store(700);  // long enough for several redraws
+    auto r = run_sota(home,
+                      {"--color", "always", "run", "--keyword", k_keyword, "--out",
+                       (home.path() / "out").string()},
+                      &world, {}, true);
+    INFO(r.out);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("\x1b[2K") != std::string::npos);   // lines cleared and redrawn
+    CHECK(r.out.find("F\x1b[2K") != std::string::npos);  // cursor moved back up the block
+    CHECK(r.out.find("ETA") != std::string::npos);
+    CHECK(r.out.find("elapsed") != std::string::npos);
+    CHECK(r.out.find("\xE2\x9C\x93 semantic_keywords") != std::string::npos);
+    CHECK(r.out.find("generate           running") != std::string::npos);
+    CHECK(r.out.find("[##############################] 100%") != std::string::npos);
+    CHECK(r.out.find("\x1b[32m") != std::string::npos);  // colour with --color always
+}
