@@ -216,6 +216,12 @@ core::Expected<JobRecord> JobRunner::create(JobSpec spec, const std::string& sit
                           "--publish needs a WordPress site: sota config set wordpress.url "
                           "https://example.com, wordpress.user, and sota keys set wordpress");
     }
+    if (spec.mode == "refresh" && spec.publish == "draft" && spec.post_id) {
+        return core::fail(core::ErrorKind::usage, "publish.refresh_draft",
+                          "--publish draft would turn live post " + std::to_string(*spec.post_id) +
+                              " back into a draft; use --publish publish to update it in place, "
+                              "or leave out --publish and review the files first");
+    }
     if (spec.post_id && m_config.get(keys::wordpress_url).empty()) {
         return core::fail(core::ErrorKind::config, "refresh.no_site",
                           "--post-id needs wordpress.url (sota config set wordpress.url URL)");

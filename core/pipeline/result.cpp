@@ -84,6 +84,11 @@ json build_result(const JobRecord& job, const RunOutcome& outcome) {
         {"timings_ms", outcome.timings_ms},
         {"restored_steps", outcome.restored},
     };
+    json order = json::array();
+    for (const auto& step : job.workflow.value("steps", json::array())) {
+        order.push_back(step.value("id", ""));
+    }
+    result["steps"] = order;
     // Artifacts of steps defined in the workflow file.
     static const std::set<std::string> known = {
         "keyword",        "site_pages", "existing_article", "fields",  "keywords",   "gaps",
@@ -172,7 +177,15 @@ std::string render_report(const json& r) {
     }
     out += "\nSteps\n-----\n";
     const json steps = r["usage"].value("steps", json::object());
-    for (const auto& [name, u] : steps.items()) {
+    json order = r.value("steps", json::array());
+    if (order.empty()) {
+        for (const auto& [name, u] : steps.items()) {
+            order.push_back(name);
+        }
+    }
+    for (const auto& step : order) {
+        const std::string name = step.get<std::string>();
+        const json u = steps.value(name, json::object());
         const auto ms = r.value("timings_ms", json::object()).value(name, 0);
         out +=
             pad(name, 20) + pad(fixed(static_cast<double>(ms) / 1000.0, 1) + " s", 9) +

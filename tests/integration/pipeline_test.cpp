@@ -430,3 +430,75 @@ TEST_CASE("on a terminal, progress is a live block of step lines and an overall 
     CHECK(r.out.find("[##############################] 100%") != std::string::npos);
     CHECK(r.out.find("\x1b[32m") != std::string::npos);  // colour with --color always
 }
+
+#include "tests/support/fake_wordpress.hpp"
+
+TEST_CASE("articles publish to WordPress, whose posts are also the internal-link candidates",
+          "[pipeline][run][wordpress]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    test::FakeHttpServer wp_server;
+    auto wp = std::make_shared<test::FakeWordPress>();
+    test::install_wordpress(wp_server, wp);
+    const auto old_id = wp->add_post("Burr Grinder Maintenance", "burr-grinder-maintenance", 30);
+    const std::vector<std::string> site = {"--set", "wordpress.url=" + wp_server.base_url(),
+                                           "--set", "wordpress.user=" + wp->user,
+                                           "--key", "wordpress=" + wp->app_password};
+    auto args = site;
+    args.insert(args.end(), {"run", "--keyword", k_keyword, "--publish", "draft", "--out",
+                             (home.path() / "new").string()});
+    auto r = run_sota(home, args, &world);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find("Published: " + wp_server.base_url()) != std::string::npos);
+    json created;
+    {
+        std::lock_guard lock(wp->mutex);
+        for (const auto& [id, post] : wp->posts) {
+            if (post["slug"] == "best-espresso-grinder") {
+                created = post;
+            }
+        }
+    }
+    REQUIRE(created.is_object());
+    CHECK(created["status"] == "draft");
+    CHECK(created["content"]["raw"].get<std::string>().find("<h2>") != std::string::npos);
+    const json result = read_json(home.path() / "new" / "result.json");
+    CHECK(result["links"]["links"][0]["url"] ==
+          wp_server.base_url() + "/burr-grinder-maintenance/");
+    check_no_secret(home.path(), wp->app_password);
+
+    // Refreshing a live post reads it from WordPress; a draft over it is refused.
+    args = site;
+    args.insert(args.end(), {"run", "--mode", "refresh", "--post-id", std::to_string(old_id),
+                             "--keyword", k_keyword, "--publish", "draft"});
+    auto refused = run_sota(home, args, &world);
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err.find("back into a draft") != std::string::npos);
+    args = site;
+    args.insert(args.end(), {"run", "--mode", "refresh", "--post-id", std::to_string(old_id),
+                             "--keyword", k_keyword, "--out", (home.path() / "re").string()});
+    auto refreshed = run_sota(home, args, &world);
+    INFO(refreshed.err);
+    REQUIRE(refreshed.exit_code == 0);
+    const json changes = read_json(home.path() / "re" / "result.json")["changes"];
+    CHECK(changes["words_before"] == 6);  // "Old text about Burr Grinder Maintenance."
+    CHECK(changes["words_after"].get<int>() > 500);
+}
+
+TEST_CASE("refresh reads a live page's main content from its URL", "[pipeline][run][refresh]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    const auto out = home.path() / "out";
+    auto r = run_sota(home,
+                      {"run", "--mode", "refresh", "--url", "http://home-barista.example/article/2",
+                       "--keyword", k_keyword, "--out", out.string()},
+                      &world);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const json changes = read_json(out / "result.json")["changes"];
+    CHECK(changes["words_before"].get<int>() >= 200);  // the fake page's 4 sections of filler
+    // The page's sections were Burr types, Grind size, Retention and Price.
+    CHECK(changes["sections_kept"] == json::array({"Burr Types Compared"}));
+    CHECK(changes["sections_removed"] == json::array({"Grind size", "Retention", "Price"}));
+}

@@ -25,7 +25,7 @@ struct ProcessSpec {
     std::optional<std::string> cwd;
     std::chrono::milliseconds timeout{30'000};
     /// Runs on its own thread once the child started, with its PID (to signal it mid-run).
-    std::function<void(int pid)> during;
+    std::function<void(int pid)> during = nullptr;
     /// Run on a pseudo-terminal (120x40): stdout and stderr both arrive in `out`.
     bool pty = false;
 };
