@@ -77,7 +77,11 @@ JobRunner::JobRunner(Services& services, const core::Config& config, const core:
       m_config(config),
       m_paths(paths),
       m_web(std::make_unique<core::WebFetcher>(services.http(), services.web_options())),
-      m_prompts(core::pipeline::PromptLibrary::built_in()) {}
+      m_prompts(core::pipeline::PromptLibrary::built_in()) {
+    if (auto loaded = load_prompt_overrides(m_prompts, m_paths.config_dir / "prompts"); !loaded) {
+        m_prompt_error = loaded.error();
+    }
+}
 
 JobRunner::~JobRunner() = default;
 
@@ -178,7 +182,9 @@ core::Status JobRunner::load_inputs(JobSpec& spec, const std::string& site_pages
     return {};
 }
 
-core::Expected<JobRecord> JobRunner::create(JobSpec spec, const std::string& site_pages_source) {
+core::Expected<JobRecord> JobRunner::create(JobSpec spec, const std::string& site_pages_source,
+                                            const std::string& queue, int priority,
+                                            const std::string& idempotency_key) {
     spec.keyword = core::trim(spec.keyword);
     if (spec.mode == "refresh" && (spec.workflow.empty() || spec.workflow == "standard")) {
         spec.workflow = "refresh";
@@ -237,6 +243,9 @@ core::Expected<JobRecord> JobRunner::create(JobSpec spec, const std::string& sit
     job.spec = std::move(spec);
     job.workflow = core::pipeline::to_json(*workflow);
     job.state = core::pipeline::JobState::queued;
+    job.queue = queue;
+    job.priority = priority;
+    job.idempotency_key = idempotency_key;
     job.created_at = job.updated_at = m_clock.wall();
     if (auto stored = m_services.store().create_job(job); !stored) {
         return core::fail(stored.error());
@@ -302,8 +311,8 @@ JobRunResult JobRunner::run(JobRecord& job, core::pipeline::Reporter& reporter,
         out.outcome.error = workflow.error();
         return out;
     }
-    if (auto loaded = load_prompt_overrides(m_prompts, m_paths.config_dir / "prompts"); !loaded) {
-        out.outcome.error = loaded.error();
+    if (m_prompt_error) {
+        out.outcome.error = m_prompt_error;
         return out;
     }
     core::resilience::RetryBudget budget;

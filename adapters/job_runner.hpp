@@ -35,10 +35,14 @@ class JobRunner {
     /// job brings (site pages from --site-pages / site.pages / WordPress, the article to refresh)
     /// and stores the job as queued. Nothing is stored if any of it fails.
     core::Expected<core::pipeline::JobRecord> create(core::pipeline::JobSpec spec,
-                                                     const std::string& site_pages_source = "");
+                                                     const std::string& site_pages_source = "",
+                                                     const std::string& queue = "standard",
+                                                     int priority = 0,
+                                                     const std::string& idempotency_key = "");
 
     /// Runs a stored job (new or resumed) to its end, writes its article directory, and
     /// publishes it if asked. Reports every event to `reporter` and to the job's log.
+    /// Thread-safe: the daemon runs several jobs at once.
     JobRunResult run(core::pipeline::JobRecord& job, core::pipeline::Reporter& reporter,
                      core::CancelToken cancel);
 
@@ -60,6 +64,7 @@ class JobRunner {
     std::unique_ptr<core::WebFetcher> m_web;
     core::pipeline::PromptLibrary m_prompts;
     PosixProgramRunner m_programs;
+    std::optional<core::Error> m_prompt_error;  // a broken override file fails every run
 };
 
 /// Writes result.json, and when the job made an article (the validate step's `quality`)

@@ -276,6 +276,7 @@ core::Expected<std::unique_ptr<core::resilience::ResilientProvider>> Services::r
 }
 
 core::resilience::ResilientSerp& Services::serp() {
+    std::lock_guard lock(m_owned_mutex);  // jobs running at once may ask first together
     if (!m_serp) {
         m_serp_client = std::make_unique<core::SerpClient>(*m_http, serp_endpoint());
         m_serp = std::make_unique<core::resilience::ResilientSerp>(

@@ -100,6 +100,15 @@ const std::vector<const char*> k_migrations = {
     );
     CREATE INDEX events_job ON events (job_id, seq);
     )SQL",
+    // 4: daemon scheduling: queues, priorities and idempotency keys.
+    R"SQL(
+    ALTER TABLE jobs ADD COLUMN queue TEXT NOT NULL DEFAULT 'standard';
+    ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN idempotency_key TEXT;
+    CREATE UNIQUE INDEX jobs_idempotency ON jobs (idempotency_key)
+        WHERE idempotency_key IS NOT NULL;
+    CREATE INDEX jobs_queued ON jobs (state, queue, priority, created_at);
+    )SQL",
 };
 
 }  // namespace

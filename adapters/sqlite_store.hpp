@@ -80,6 +80,28 @@ class SqliteStore final : public core::resilience::CacheStore,
     /// The newest jobs first, at most `limit`.
     std::vector<core::pipeline::JobRecord> recent_jobs(int limit);
 
+    // The daemon's scheduling.
+    /// The job a client created with this Idempotency-Key, if any.
+    std::optional<core::pipeline::JobRecord> find_by_idempotency_key(const std::string& key);
+    /// Atomically takes the next queued job (priority queue first, then higher priority, then
+    /// oldest) and marks it running for `owner_pid`.
+    std::optional<core::pipeline::JobRecord> claim_next_job(std::int64_t owner_pid,
+                                                            core::WallTime now);
+    /// Puts jobs left running by another (dead) process back in the queue; returns how many.
+    int requeue_abandoned(std::int64_t owner_pid);
+    /// Which jobs to list: every field optional; newest first, `before_id` is the cursor.
+    struct JobFilter {
+        std::string state;
+        std::string workflow;
+        std::string keyword;  ///< substring
+        std::optional<core::WallTime> since;
+        std::string before_id;
+        int limit = 50;
+    };
+    std::vector<core::pipeline::JobRecord> list_jobs(const JobFilter& filter);
+    /// How many jobs are in each state.
+    std::map<std::string, std::int64_t> job_counts();
+
   private:
     SqliteStore() = default;
     core::Status migrate();

@@ -47,12 +47,15 @@ JobRecord job_from_row(SQLite::Statement& q) {
     job.created_at = from_ms(q.getColumn(8).getInt64());
     job.updated_at = from_ms(q.getColumn(9).getInt64());
     job.owner_pid = q.getColumn(10).getInt64();
+    job.queue = q.getColumn(11).getString();
+    job.priority = q.getColumn(12).getInt();
+    job.idempotency_key = q.getColumn(13).isNull() ? "" : q.getColumn(13).getString();
     return job;
 }
 
 constexpr const char* k_job_columns =
     "SELECT id, spec, workflow, state, current_step, attempts, error, result, created_at, "
-    "updated_at, owner_pid FROM jobs ";
+    "updated_at, owner_pid, queue, priority, idempotency_key FROM jobs ";
 
 }  // namespace
 
@@ -61,8 +64,9 @@ core::Status SqliteStore::create_job(const JobRecord& job) {
     try {
         SQLite::Statement q(*m_db,
                             "INSERT INTO jobs (id, keyword, workflow_name, spec, workflow, state, "
-                            "current_step, attempts, created_at, updated_at, owner_pid) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                            "current_step, attempts, created_at, updated_at, owner_pid, queue, "
+                            "priority, idempotency_key) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         q.bind(1, job.id);
         q.bind(2, job.spec.keyword);
         q.bind(3, job.spec.workflow);
@@ -74,6 +78,13 @@ core::Status SqliteStore::create_job(const JobRecord& job) {
         q.bind(9, to_ms(job.created_at));
         q.bind(10, to_ms(job.updated_at));
         q.bind(11, job.owner_pid);
+        q.bind(12, job.queue);
+        q.bind(13, job.priority);
+        if (job.idempotency_key.empty()) {
+            q.bind(14);
+        } else {
+            q.bind(14, job.idempotency_key);
+        }
         q.exec();
     } catch (const std::exception& e) {
         return store_error("add job " + job.id, e);
@@ -232,6 +243,111 @@ std::vector<Event> SqliteStore::events(const std::string& job_id, std::int64_t a
         out.push_back(std::move(e));
     }
     return out;
+}
+
+std::optional<JobRecord> SqliteStore::find_by_idempotency_key(const std::string& key) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(*m_db, std::string(k_job_columns) + "WHERE idempotency_key = ?");
+    q.bind(1, key);
+    if (!q.executeStep()) {
+        return std::nullopt;
+    }
+    return job_from_row(q);
+}
+
+std::optional<JobRecord> SqliteStore::claim_next_job(std::int64_t owner_pid, core::WallTime now) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Transaction tx(*m_db);
+    SQLite::Statement pick(*m_db, std::string(k_job_columns) +
+                                      "WHERE state = 'queued' ORDER BY queue = 'priority' DESC, "
+                                      "priority DESC, created_at, id LIMIT 1");
+    if (!pick.executeStep()) {
+        return std::nullopt;
+    }
+    JobRecord job = job_from_row(pick);
+    pick.reset();
+    SQLite::Statement claim(*m_db,
+                            "UPDATE jobs SET state = 'running', owner_pid = ?, updated_at = ? "
+                            "WHERE id = ? AND state = 'queued'");
+    claim.bind(1, owner_pid);
+    claim.bind(2, to_ms(now));
+    claim.bind(3, job.id);
+    if (claim.exec() != 1) {
+        return std::nullopt;
+    }
+    tx.commit();
+    job.state = core::pipeline::JobState::running;
+    job.owner_pid = owner_pid;
+    return job;
+}
+
+int SqliteStore::requeue_abandoned(std::int64_t owner_pid) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(*m_db,
+                        "UPDATE jobs SET state = 'queued', owner_pid = 0 WHERE state = 'running' "
+                        "AND owner_pid != ?");
+    q.bind(1, owner_pid);
+    return q.exec();
+}
+
+std::vector<JobRecord> SqliteStore::list_jobs(const JobFilter& filter) {
+    std::lock_guard lock(m_mutex);
+    std::string sql = std::string(k_job_columns) + "WHERE 1 = 1";
+    if (!filter.state.empty()) {
+        sql += " AND state = :state";
+    }
+    if (!filter.workflow.empty()) {
+        sql += " AND workflow_name = :workflow";
+    }
+    if (!filter.keyword.empty()) {
+        sql += " AND keyword LIKE :keyword ESCAPE '\\'";
+    }
+    if (filter.since) {
+        sql += " AND created_at >= :since";
+    }
+    if (!filter.before_id.empty()) {
+        sql += " AND id < :before";
+    }
+    sql += " ORDER BY id DESC LIMIT :limit";
+    SQLite::Statement q(*m_db, sql);
+    if (!filter.state.empty()) {
+        q.bind(":state", filter.state);
+    }
+    if (!filter.workflow.empty()) {
+        q.bind(":workflow", filter.workflow);
+    }
+    if (!filter.keyword.empty()) {
+        std::string pattern;
+        for (char c : filter.keyword) {
+            if (c == '%' || c == '_' || c == '\\') {
+                pattern.push_back('\\');
+            }
+            pattern.push_back(c);
+        }
+        q.bind(":keyword", "%" + pattern + "%");
+    }
+    if (filter.since) {
+        q.bind(":since", to_ms(*filter.since));
+    }
+    if (!filter.before_id.empty()) {
+        q.bind(":before", filter.before_id);
+    }
+    q.bind(":limit", filter.limit);
+    std::vector<JobRecord> jobs;
+    while (q.executeStep()) {
+        jobs.push_back(job_from_row(q));
+    }
+    return jobs;
+}
+
+std::map<std::string, std::int64_t> SqliteStore::job_counts() {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(*m_db, "SELECT state, COUNT(*) FROM jobs GROUP BY state");
+    std::map<std::string, std::int64_t> counts;
+    while (q.executeStep()) {
+        counts[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+    }
+    return counts;
 }
 
 }  // namespace sota::adapters

@@ -10,6 +10,7 @@
 #include "cli/commands/config.hpp"
 #include "cli/commands/doctor.hpp"
 #include "cli/commands/help.hpp"
+#include "cli/commands/jobs.hpp"
 #include "cli/commands/keys.hpp"
 #include "cli/commands/run.hpp"
 #include "cli/commands/workflow.hpp"
@@ -81,6 +82,7 @@ CliApp::CliApp()
         ->allow_extra_args(false);
 
     setup_run(app, m_table);
+    setup_jobs(app, m_table);
     setup_config(app, m_table);
     setup_keys(app, m_table);
     setup_doctor(app, m_table);

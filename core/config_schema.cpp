@@ -219,6 +219,8 @@ const std::vector<KeySpec>& config_schema() {
         {"run.out_dir", ValueType::string, "articles",
          "where `sota run` writes an article's directory (articles/SLUG) unless --out is given"},
 
+        {"daemon.workers", ValueType::integer, "4", "jobs sotad runs at once", 1, 64},
+
         {"wordpress.url", ValueType::string, "", "WordPress site URL, e.g. https://example.com"},
         {"wordpress.user", ValueType::string, "", "WordPress user for the application password"},
     };

@@ -1,18 +1,141 @@
+// sotad: the job daemon. Holds the per-user lock, serves the API on the Unix socket, and runs
+// queued jobs until SIGTERM or SIGINT, which drain it.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "adapters/environment.hpp"
+#include "adapters/job_runner.hpp"
+#include "adapters/private_files.hpp"
+#include "adapters/services.hpp"
+#include "adapters/sqlite_store.hpp"
+#include "cli/context.hpp"
 #include "core/exit_codes.hpp"
 #include "core/version.hpp"
+#include "daemon/scheduler.hpp"
+#include "daemon/server.hpp"
 
-// sotad's command line. The job server itself (socket, job database, scheduling) is the
-// daemon's own body of work and is not part of this version: starting it says so and exits 1.
+namespace {
+
+int exit_with(const sota::core::Error& error) {
+    std::fprintf(stderr, "sotad: %s\n", error.message.c_str());
+    return sota::core::to_int(sota::core::exit_code_for(error.kind));
+}
+
+/// Logs the job events a running job emits (the store keeps them; this is the daemon's log).
+class LogReporter final : public sota::core::pipeline::Reporter {
+  public:
+    void on_event(const sota::core::pipeline::Event& e) override {
+        using sota::core::pipeline::EventType;
+        if (e.type == EventType::step_completed || e.type == EventType::step_failed ||
+            e.type == EventType::error) {
+            spdlog::info("job {} {} {}", e.job_id, sota::core::pipeline::to_string(e.type), e.step);
+        }
+    }
+};
+
+}  // namespace
+
 int main(int argc, char** argv) {
     CLI::App app("sotad: the sota job daemon", "sotad");
     app.set_version_flag("--version", std::string("sotad ") + sota::core::k_version);
     bool foreground = false;
-    app.add_flag("--foreground", foreground, "Stay in the foreground and log to stderr");
+    std::string socket_path;
+    int workers = 0;
+    app.add_flag("--foreground", foreground,
+                 "Log to stderr instead of the log file (for service managers and terminals)");
+    app.add_option("--socket", socket_path, "Listen here instead of the runtime dir's sotad.sock");
+    app.add_option("--workers", workers, "Jobs to run at once (default: daemon.workers)");
     CLI11_PARSE(app, argc, argv);
-    std::fprintf(stderr,
-                 "sotad: this version has no job server yet; run commands with `sota` directly\n");
-    return sota::core::to_int(sota::core::ExitCode::job_failed);
+
+    // Signals are taken by the main thread only; block them before any thread starts.
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int s : {SIGTERM, SIGINT, SIGHUP}) {
+        sigaddset(&signals, s);
+    }
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    auto ctx = sota::cli::Context::load({}, sota::adapters::snapshot_environment());
+    if (!ctx) {
+        return exit_with(ctx.error());
+    }
+    const auto& paths = ctx->paths();
+    if (auto ok = sota::adapters::ensure_private_dir(paths.runtime_dir); !ok) {
+        return exit_with(ok.error());
+    }
+    if (auto ok = sota::adapters::ensure_private_dir(paths.state_dir); !ok) {
+        return exit_with(ok.error());
+    }
+    // One daemon per user.
+    const auto lock_file = paths.runtime_dir / "sotad.lock";
+    const int lock = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lock < 0 || ::flock(lock, LOCK_EX | LOCK_NB) != 0) {
+        std::fprintf(stderr, "sotad: another sotad is already running for this user (lock %s)\n",
+                     lock_file.c_str());
+        return sota::core::to_int(sota::core::ExitCode::job_failed);
+    }
+    if (::ftruncate(lock, 0) == 0) {
+        const std::string pid = std::to_string(::getpid()) + "\n";
+        (void)!::write(lock, pid.data(), pid.size());
+    }
+    if (!foreground) {
+        const auto log = paths.daemon_log_file();
+        if (!std::freopen(log.c_str(), "a", stderr)) {
+            return exit_with(
+                {sota::core::ErrorKind::io, "daemon.log", "cannot open " + log.string()});
+        }
+    }
+
+    auto secrets = ctx->secrets();
+    if (!secrets) {
+        return exit_with(secrets.error());
+    }
+    auto services = sota::adapters::Services::create(ctx->config(), **secrets, ctx->redactor());
+    if (!services) {
+        return exit_with(services.error());
+    }
+    if (auto ok = (*services)->open_store(paths.database_file()); !ok) {
+        return exit_with(ok.error());
+    }
+    auto& store = (*services)->store();
+    sota::adapters::JobRunner runner(**services, ctx->config(), paths);
+    LogReporter log;
+    if (workers <= 0) {
+        workers =
+            static_cast<int>(ctx->config().get(sota::core::Key<std::int64_t>{"daemon.workers"}));
+    }
+    sota::daemon::Scheduler scheduler(runner, store, workers, log);
+    sota::daemon::ApiServer server(runner, store, scheduler);
+    const std::filesystem::path socket =
+        socket_path.empty() ? paths.socket_file() : std::filesystem::path(socket_path);
+    if (auto ok = server.start(socket); !ok) {
+        return exit_with(ok.error());
+    }
+    scheduler.start();
+    spdlog::info("sotad {} listening on {} with {} worker(s), pid {}", sota::core::k_version,
+                 socket.string(), workers, ::getpid());
+
+    while (true) {
+        int sig = 0;
+        sigwait(&signals, &sig);
+        if (sig == SIGHUP) {
+            spdlog::warn(
+                "SIGHUP: this version cannot reload its configuration in place; restart "
+                "sotad to apply changes (queued jobs are kept)");
+            continue;
+        }
+        break;
+    }
+    spdlog::info("draining: no new jobs; running jobs stop at a checkpoint and are requeued");
+    server.refuse_new_jobs();
+    scheduler.drain();
+    server.stop();
+    spdlog::info("sotad stopped");
+    return 0;
 }

@@ -13,6 +13,7 @@
 #include "adapters/job_runner.hpp"
 #include "adapters/services.hpp"
 #include "adapters/sqlite_store.hpp"
+#include "cli/commands/jobs.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
@@ -77,6 +78,8 @@ bool process_alive(std::int64_t pid) {
     return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
 }
 
+}  // namespace
+
 core::Expected<core::pipeline::JobSpec> spec_from_options(const RunOptions& o) {
     core::pipeline::JobSpec spec;
     spec.keyword = o.keyword;
@@ -99,33 +102,40 @@ core::Expected<core::pipeline::JobSpec> spec_from_options(const RunOptions& o) {
     return spec;
 }
 
-}  // namespace
+void add_job_flags(CLI::App* run, RunOptions& o) {
+    run->add_option("-k,--keyword", o.keyword, "The keyword to write about (3-200 chars)");
+    run->add_option("--mode", o.mode, "generate (default) or refresh")
+        ->check(CLI::IsMember({"generate", "refresh"}));
+    run->add_option("-w,--workflow", o.workflow,
+                    "Workflow: a built-in name, a name in the workflows dir, or a .toml file");
+    run->add_option("-m,--model", o.model,
+                    "Model for every step that names none (provider:model or a model name)");
+    run->add_option("-o,--out", o.out, "Output directory (default: run.out_dir/SLUG)");
+    run->add_option("--publish", o.publish, "Publish to WordPress as draft or publish")
+        ->check(CLI::IsMember({"draft", "publish"}));
+    run->add_option("--url", o.url, "Refresh: the live article's URL");
+    run->add_option("--post-id", o.post_id, "Refresh: the WordPress post id");
+    run->add_option("--file", o.file, "Refresh: the article as a Markdown file");
+    run->add_option("--site-pages", o.site_pages,
+                    "Your pages for internal links: a CSV/URL-list file or a sitemap URL");
+    run->add_option("--field", o.fields, "NAME=VALUE for workflow prompt templates");
+}
 
 void setup_run(CLI::App& parent, CommandTable& table) {
     auto options = std::make_shared<RunOptions>();
     auto* run = parent.add_subcommand("run", "Write one article: the whole pipeline, inline");
-    run->add_option("-k,--keyword", options->keyword, "The keyword to write about (3-200 chars)");
-    run->add_option("--mode", options->mode, "generate (default) or refresh")
-        ->check(CLI::IsMember({"generate", "refresh"}));
-    run->add_option("-w,--workflow", options->workflow,
-                    "Workflow: a built-in name, a name in the workflows dir, or a .toml file");
-    run->add_option("-m,--model", options->model,
-                    "Model for every step that names none (provider:model or a model name)");
-    run->add_option("-o,--out", options->out, "Output directory (default: run.out_dir/SLUG)");
-    run->add_option("--publish", options->publish, "Publish to WordPress as draft or publish")
-        ->check(CLI::IsMember({"draft", "publish"}));
-    run->add_option("--url", options->url, "Refresh: the live article's URL");
-    run->add_option("--post-id", options->post_id, "Refresh: the WordPress post id");
-    run->add_option("--file", options->file, "Refresh: the article as a Markdown file");
-    run->add_option("--site-pages", options->site_pages,
-                    "Your pages for internal links: a CSV/URL-list file or a sitemap URL");
-    run->add_option("--field", options->fields, "NAME=VALUE for workflow prompt templates");
+    add_job_flags(run, *options);
     run->add_option("--resume", options->resume, "Continue an interrupted or failed job");
     run->add_flag("--json", options->json, "Print events as JSON lines on stdout");
+    run->add_flag("--daemon", options->daemon,
+                  "Hand the job to sotad and follow it, instead of running it here");
     table.add(run, [options](Context* ctx) { return run_run(*options, *ctx); });
 }
 
 int run_run(const RunOptions& options, Context& ctx) {
+    if (options.daemon) {
+        return submit_to_daemon(options, ctx);
+    }
     if (options.resume.empty() && options.keyword.empty()) {
         return report_error(core::Error{core::ErrorKind::usage, "run.no_keyword",
                                         "sota run needs --keyword TEXT (or --resume JOBID)"});

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/command_table.hpp"
+#include "core/pipeline/job.hpp"
 
 namespace sota::cli {
 
@@ -23,7 +24,15 @@ struct RunOptions {
     std::vector<std::string> fields;  ///< NAME=VALUE for prompt templates
     std::string resume;
     bool json = false;
+    bool daemon = false;  ///< hand the job to sotad instead of running it here
 };
+
+/// Adds the flags that describe a job (keyword, mode, workflow, model, out, publish, url,
+/// post-id, file, site-pages, field): `sota run` and `sota submit` share them.
+void add_job_flags(CLI::App* command, RunOptions& options);
+
+/// The job a command line describes.
+core::Expected<core::pipeline::JobSpec> spec_from_options(const RunOptions& options);
 
 /// Adds `run`.
 void setup_run(CLI::App& parent, CommandTable& table);

@@ -25,7 +25,10 @@ struct JobRecord {
     nlohmann::json result;  ///< paths, score, usage once completed
     WallTime created_at;
     WallTime updated_at;
-    std::int64_t owner_pid = 0;  ///< the process running it (0 when none)
+    std::int64_t owner_pid = 0;      ///< the process running it (0 when none)
+    std::string queue = "standard";  ///< "priority" or "standard" (daemon scheduling)
+    int priority = 0;                ///< higher first, within a queue
+    std::string idempotency_key;     ///< a client's key: the same key returns the same job
 };
 
 /// A finished step's output, saved before any step that needs it starts.

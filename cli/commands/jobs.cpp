@@ -1,0 +1,352 @@
+#include "cli/commands/jobs.hpp"
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "adapters/daemon_client.hpp"
+#include "adapters/private_files.hpp"
+#include "cli/context.hpp"
+#include "cli/output.hpp"
+#include "cli/progress.hpp"
+#include "core/api/protocol.hpp"
+#include "core/exit_codes.hpp"
+
+namespace sota::cli {
+
+using nlohmann::json;
+
+namespace {
+
+/// Reports a failed exchange: exit 3 for an unreachable daemon, else by the error's kind.
+int report(const core::Error& error) {
+    print_error(error);
+    if (error.code == "daemon.unreachable") {
+        return core::to_int(core::ExitCode::daemon_unreachable);
+    }
+    return core::to_int(core::exit_code_for(error.kind));
+}
+
+/// An answer that is not 2xx, as an Error from its JSON body.
+core::Error reply_error(const adapters::DaemonReply& reply) {
+    const json body = json::parse(reply.body, nullptr, false);
+    core::Error e{core::ErrorKind::provider, "daemon.error",
+                  "sotad answered " + std::to_string(reply.status)};
+    if (body.is_object() && body.contains("error")) {
+        e.code = body["error"].value("code", e.code);
+        e.message = body["error"].value("message", e.message);
+    }
+    if (reply.status == 400 || reply.status == 405 || reply.status == 413) {
+        e.kind = core::ErrorKind::usage;
+    } else if (reply.status == 404) {
+        e.kind = core::ErrorKind::not_found;
+    }
+    return e;
+}
+
+/// A request to sotad that must answer 2xx; the body parsed.
+core::Expected<json> request(adapters::DaemonClient& client, const std::string& method,
+                             const std::string& path, const std::string& body = "",
+                             const std::map<std::string, std::string>& headers = {}) {
+    auto reply = client.call(method, path, body, headers);
+    if (!reply) {
+        return core::fail(reply.error());
+    }
+    if (reply->status < 200 || reply->status >= 300) {
+        return core::fail(reply_error(*reply));
+    }
+    const json doc = json::parse(reply->body, nullptr, false);
+    return doc.is_discarded() ? json(reply->body) : doc;
+}
+
+bool terminal(const std::string& status) {
+    return status == "completed" || status == "failed" || status == "cancelled";
+}
+
+std::string absolute(const std::string& path) {
+    if (path.empty() || path.find("://") != std::string::npos) {
+        return path;
+    }
+    return std::filesystem::absolute(path).string();
+}
+
+/// Follows a job's events to its end, printing one plain line per event; returns its status.
+core::Expected<std::string> follow(adapters::DaemonClient& client, const std::string& id,
+                                   bool as_json) {
+    PlainProgress plain(stderr);
+    auto streamed =
+        client.stream("/v1/jobs/" + id + "/events?follow=1", [&](std::string_view line) {
+            if (as_json) {
+                std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
+                std::fflush(stdout);
+                return true;
+            }
+            const json e = json::parse(line, nullptr, false);
+            if (e.is_object()) {
+                core::pipeline::Event event;
+                event.job_id = e.value("job_id", "");
+                event.step = e.value("step", "");
+                event.data = e.value("data", json::object());
+                const std::string type = e.value("type", "log");
+                for (int t = 0; t <= static_cast<int>(core::pipeline::EventType::result_ready);
+                     ++t) {
+                    if (type ==
+                        core::pipeline::to_string(static_cast<core::pipeline::EventType>(t))) {
+                        event.type = static_cast<core::pipeline::EventType>(t);
+                    }
+                }
+                plain.on_event(event);
+            }
+            return true;
+        });
+    if (!streamed) {
+        return core::fail(streamed.error());
+    }
+    auto job = request(client, "GET", "/v1/jobs/" + id);
+    if (!job) {
+        return core::fail(job.error());
+    }
+    return job->value("status", "");
+}
+
+void print_job(const json& j) {
+    std::printf("%s  %s  %s  step %d/%d %s  attempts %d\n", j.value("id", "").c_str(),
+                j.value("status", "").c_str(), j.value("keyword", "").c_str(), j.value("step", 0),
+                j.value("total_steps", 0), j.value("step_name", "").c_str(),
+                j.value("attempts", 0));
+    if (j.contains("error")) {
+        std::printf("  error: %s\n", j["error"].value("message", "").c_str());
+    }
+    if (j.contains("result")) {
+        std::printf("  result: %s (score %d)\n", j["result"].value("directory", "").c_str(),
+                    j["result"].value("score", 0));
+    }
+}
+
+adapters::DaemonClient client_for(Context& ctx) {
+    return adapters::DaemonClient(ctx.paths().socket_file());
+}
+
+int run_status(const JobsOptions& o, Context& ctx) {
+    auto client = client_for(ctx);
+    if (o.ids.empty()) {
+        auto health = request(client, "GET", "/v1/health");
+        if (!health) {
+            return report(health.error());
+        }
+        auto stats = request(client, "GET", "/v1/stats");
+        if (!stats) {
+            return report(stats.error());
+        }
+        if (o.json) {
+            std::printf("%s\n", json{{"health", *health}, {"stats", *stats}}.dump(2).c_str());
+            return 0;
+        }
+        std::printf("sotad %s: %s, pid %d, %d/%d workers busy\n",
+                    health->value("version", "").c_str(), health->value("status", "").c_str(),
+                    health->value("pid", 0), health->value("busy", 0), health->value("workers", 0));
+        for (const auto& [state, n] : (*stats)["jobs"].items()) {
+            std::printf("  %-12s %lld\n", state.c_str(),
+                        static_cast<long long>(n.get<std::int64_t>()));
+        }
+        return 0;
+    }
+    int code = 0;
+    for (const auto& id : o.ids) {
+        auto job = request(client, "GET", "/v1/jobs/" + id);
+        if (!job) {
+            code = report(job.error());
+            continue;
+        }
+        if (o.json) {
+            std::printf("%s\n", job->dump().c_str());
+        } else {
+            print_job(*job);
+        }
+    }
+    return code;
+}
+
+int run_list(const JobsOptions& o, Context& ctx) {
+    auto client = client_for(ctx);
+    std::string path = "/v1/jobs?limit=" + std::to_string(o.limit);
+    if (!o.status.empty()) {
+        path += "&status=" + o.status;
+    }
+    auto jobs = request(client, "GET", path);
+    if (!jobs) {
+        return report(jobs.error());
+    }
+    if (o.json) {
+        std::printf("%s\n", jobs->dump(2).c_str());
+        return 0;
+    }
+    std::vector<std::vector<std::string>> rows = {{"ID", "STATUS", "STEP", "KEYWORD"}};
+    for (const auto& j : (*jobs)["jobs"]) {
+        rows.push_back(
+            {j.value("id", ""), j.value("status", ""),
+             std::to_string(j.value("step", 0)) + "/" + std::to_string(j.value("total_steps", 0)),
+             j.value("keyword", "")});
+    }
+    print_table(rows);
+    return 0;
+}
+
+int run_post(const JobsOptions& o, Context& ctx, const char* action) {
+    auto client = client_for(ctx);
+    int code = 0;
+    for (const auto& id : o.ids) {
+        auto job = request(client, "POST", "/v1/jobs/" + id + "/" + action);
+        if (!job) {
+            code = report(job.error());
+            continue;
+        }
+        std::printf("%s %s\n", id.c_str(), job->value("status", "").c_str());
+    }
+    return code;
+}
+
+int run_result(const JobsOptions& o, Context& ctx) {
+    auto client = client_for(ctx);
+    auto reply = client.call("GET", "/v1/jobs/" + o.ids.front() + "/result?format=" + o.format);
+    if (!reply) {
+        return report(reply.error());
+    }
+    if (reply->status != 200) {
+        return report(reply_error(*reply));
+    }
+    if (o.output.empty() || o.output == "-") {
+        std::fwrite(reply->body.data(), 1, reply->body.size(), stdout);
+        return 0;
+    }
+    if (auto ok = adapters::write_file_atomically(o.output, reply->body, 0644); !ok) {
+        return report(ok.error());
+    }
+    std::fprintf(stderr, "wrote %s\n", o.output.c_str());
+    return 0;
+}
+
+int run_wait(const JobsOptions& o, Context& ctx) {
+    auto client = client_for(ctx);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.timeout_s);
+    bool all_completed = true;
+    for (const auto& id : o.ids) {
+        while (true) {
+            auto job = request(client, "GET", "/v1/jobs/" + id);
+            if (!job) {
+                return report(job.error());
+            }
+            const std::string status = job->value("status", "");
+            if (terminal(status)) {
+                std::printf("%s %s\n", id.c_str(), status.c_str());
+                all_completed = all_completed && status == "completed";
+                break;
+            }
+            if (o.timeout_s > 0 && std::chrono::steady_clock::now() > deadline) {
+                std::fprintf(stderr, "%s still %s after %d s\n", id.c_str(), status.c_str(),
+                             o.timeout_s);
+                return core::to_int(core::ExitCode::job_failed);
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        }
+    }
+    return all_completed ? 0 : core::to_int(core::ExitCode::job_failed);
+}
+
+}  // namespace
+
+int submit_to_daemon(const RunOptions& job, Context& ctx, const JobsOptions* extra) {
+    auto spec = spec_from_options(job);
+    if (!spec) {
+        return report(spec.error());
+    }
+    core::api::CreateJob create;
+    create.spec = std::move(*spec);
+    create.spec.out = absolute(create.spec.out);
+    create.spec.file = absolute(create.spec.file);
+    create.site_pages = absolute(job.site_pages);
+    std::map<std::string, std::string> headers;
+    if (extra) {
+        create.queue = extra->queue;
+        create.priority = extra->priority;
+        if (!extra->idempotency_key.empty()) {
+            headers["Idempotency-Key"] = extra->idempotency_key;
+        }
+    }
+    if (auto ok = core::pipeline::validate_spec(create.spec); !ok) {
+        return report(ok.error());
+    }
+    auto client = client_for(ctx);
+    auto created = request(client, "POST", "/v1/jobs", core::api::to_json(create).dump(), headers);
+    if (!created) {
+        return report(created.error());
+    }
+    const std::string id = created->value("id", "");
+    const bool wait = !extra || extra->wait || job.daemon;
+    const bool as_json = extra ? extra->json : job.json;
+    if (!as_json || !wait) {
+        std::printf("%s\n", id.c_str());
+        std::fflush(stdout);
+    }
+    if (!wait) {
+        return 0;
+    }
+    auto status = follow(client, id, as_json);
+    if (!status) {
+        return report(status.error());
+    }
+    if (!as_json) {
+        std::fprintf(stderr, "job %s %s\n", id.c_str(), status->c_str());
+    }
+    return *status == "completed" ? 0 : core::to_int(core::ExitCode::job_failed);
+}
+
+void setup_jobs(CLI::App& parent, CommandTable& table) {
+    auto o = std::make_shared<JobsOptions>();
+    auto* submit = parent.add_subcommand("submit", "Hand a job to sotad; print its id");
+    add_job_flags(submit, o->job);
+    submit->add_option("--queue", o->queue, "standard (default) or priority")
+        ->check(CLI::IsMember({"standard", "priority"}));
+    submit->add_option("--priority", o->priority, "-100..100, higher first within a queue");
+    submit->add_option("--idempotency-key", o->idempotency_key,
+                       "Submitting the same key again returns the same job");
+    submit->add_flag("--wait", o->wait, "Follow the job until it ends");
+    submit->add_flag("--json", o->json, "With --wait, print events as JSON lines");
+    table.add(submit, [o](Context* ctx) { return submit_to_daemon(o->job, *ctx, o.get()); });
+
+    auto* status = parent.add_subcommand("status", "sotad's state, or jobs' status");
+    status->add_option("ids", o->ids, "Job ids");
+    status->add_flag("--json", o->json, "Print JSON");
+    table.add(status, [o](Context* ctx) { return run_status(*o, *ctx); });
+
+    auto* list = parent.add_subcommand("list", "Jobs in sotad, newest first");
+    list->add_option("--status", o->status, "Only jobs in this state");
+    list->add_option("--limit", o->limit, "At most this many (1-500)")->check(CLI::Range(1, 500));
+    list->add_flag("--json", o->json, "Print JSON");
+    table.add(list, [o](Context* ctx) { return run_list(*o, *ctx); });
+
+    auto* cancel = parent.add_subcommand("cancel", "Cancel queued or running jobs");
+    cancel->add_option("ids", o->ids, "Job ids")->required();
+    table.add(cancel, [o](Context* ctx) { return run_post(*o, *ctx, "cancel"); });
+
+    auto* retry = parent.add_subcommand("retry", "Queue failed jobs again from their last step");
+    retry->add_option("ids", o->ids, "Job ids")->required();
+    table.add(retry, [o](Context* ctx) { return run_post(*o, *ctx, "retry"); });
+
+    auto* result = parent.add_subcommand("result", "A finished job's article or result");
+    result->add_option("id", o->ids, "Job id")->required()->expected(1);
+    result->add_option("--format", o->format, "json (default), md or html")
+        ->check(CLI::IsMember({"json", "md", "html"}));
+    result->add_option("-o,--output", o->output, "Write to this file instead of stdout");
+    table.add(result, [o](Context* ctx) { return run_result(*o, *ctx); });
+
+    auto* wait = parent.add_subcommand("wait", "Wait for jobs to end; exit 0 if all completed");
+    wait->add_option("ids", o->ids, "Job ids")->required();
+    wait->add_option("--timeout", o->timeout_s, "Give up after this many seconds (exit 1)");
+    table.add(wait, [o](Context* ctx) { return run_wait(*o, *ctx); });
+}
+
+}  // namespace sota::cli

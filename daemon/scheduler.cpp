@@ -1,0 +1,128 @@
+#include "daemon/scheduler.hpp"
+
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+namespace sota::daemon {
+
+using core::pipeline::JobState;
+
+Scheduler::Scheduler(adapters::JobRunner& runner, adapters::SqliteStore& store, int workers,
+                     core::pipeline::Reporter& events)
+    : m_runner(runner), m_store(store), m_workers(std::max(1, workers)), m_events(events) {}
+
+Scheduler::~Scheduler() {
+    drain();
+}
+
+void Scheduler::start() {
+    const int requeued = m_store.requeue_abandoned(::getpid());
+    if (requeued > 0) {
+        spdlog::info("requeued {} job(s) left running by a previous daemon", requeued);
+    }
+    for (int i = 0; i < m_workers; ++i) {
+        m_threads.emplace_back([this] { work(); });
+    }
+}
+
+void Scheduler::wake() {
+    m_cv.notify_one();
+}
+
+int Scheduler::busy() const {
+    std::lock_guard lock(m_mutex);
+    return static_cast<int>(m_running.size());
+}
+
+core::Status Scheduler::cancel(const std::string& job_id) {
+    std::unique_lock lock(m_mutex);
+    if (const auto it = m_running.find(job_id); it != m_running.end()) {
+        m_cancelled_by_user[job_id] = true;
+        it->second.cancel();
+        return {};
+    }
+    lock.unlock();
+    auto job = m_store.get_job(job_id);
+    if (!job) {
+        return core::fail(core::ErrorKind::not_found, "job.not_found", "no job " + job_id);
+    }
+    if (job->state == JobState::completed || job->state == JobState::cancelled) {
+        return core::fail(core::ErrorKind::provider, "job.conflict",
+                          "job " + job_id + " already " + core::pipeline::to_string(job->state));
+    }
+    job->state = JobState::cancelled;
+    job->updated_at = std::chrono::system_clock::now();
+    return m_store.update_job(*job);
+}
+
+void Scheduler::drain() {
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_stopping && m_threads.empty()) {
+            return;
+        }
+        m_stopping = true;
+        for (auto& [id, token] : m_running) {
+            token.cancel();
+        }
+    }
+    m_cv.notify_all();
+    for (auto& t : m_threads) {
+        t.join();
+    }
+    m_threads.clear();
+}
+
+void Scheduler::work() {
+    while (true) {
+        std::optional<core::pipeline::JobRecord> job;
+        {
+            std::unique_lock lock(m_mutex);
+            if (m_stopping) {
+                return;
+            }
+        }
+        job = m_store.claim_next_job(::getpid(), std::chrono::system_clock::now());
+        if (!job) {
+            std::unique_lock lock(m_mutex);
+            m_cv.wait_for(lock, std::chrono::milliseconds(500), [this] { return m_stopping; });
+            continue;
+        }
+        core::CancelToken token;
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_stopping) {
+                token.cancel();
+            }
+            m_running[job->id] = token;
+        }
+        spdlog::info("job {} started ({})", job->id, job->spec.keyword);
+        auto result = m_runner.run(*job, m_events, token);
+        bool by_user = false;
+        {
+            std::lock_guard lock(m_mutex);
+            m_running.erase(job->id);
+            by_user = m_cancelled_by_user.erase(job->id) > 0;
+        }
+        const auto state = result.outcome.state;
+        if (job->state == JobState::running) {
+            // It failed before the engine took it (its workflow or prompts could not be read).
+            job->state = JobState::failed;
+            job->error = core::pipeline::error_to_json(result.outcome.error.value_or(
+                core::Error{core::ErrorKind::internal, "job.failed", "the job could not start"}));
+            job->owner_pid = 0;
+            (void)m_store.update_job(*job);
+        } else if (state == JobState::interrupted || (state == JobState::queued)) {
+            // Stopped by a cancel or by the daemon draining: cancelled, or back in the queue to
+            // resume from its checkpoints after the restart.
+            job->state = by_user ? JobState::cancelled : JobState::queued;
+            job->owner_pid = 0;
+            job->updated_at = std::chrono::system_clock::now();
+            (void)m_store.update_job(*job);
+        }
+        spdlog::info("job {} {}", job->id, core::pipeline::to_string(job->state));
+    }
+}
+
+}  // namespace sota::daemon

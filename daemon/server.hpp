@@ -1,0 +1,65 @@
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "adapters/job_runner.hpp"
+#include "adapters/sqlite_store.hpp"
+#include "core/api/protocol.hpp"
+#include "daemon/scheduler.hpp"
+
+struct MHD_Daemon;
+struct MHD_Connection;
+
+namespace sota::daemon {
+
+/// The daemon's HTTP/1.1 + JSON API (core/api/protocol.hpp, docs/protocol.md) on an owner-only
+/// Unix socket, served by libmicrohttpd with a thread per connection. Clients of another uid
+/// are refused (SO_PEERCRED). Every failure is a JSON error with a stable code; nothing a
+/// client sends can stop the server.
+class ApiServer {
+  public:
+    ApiServer(adapters::JobRunner& runner, adapters::SqliteStore& store, Scheduler& scheduler);
+    ~ApiServer();
+
+    /// Binds `socket` (mode 0600; a stale file is replaced) and starts serving.
+    core::Status start(const std::filesystem::path& socket);
+    /// Refuses new jobs (503 "daemon.draining"); reads still work.
+    void refuse_new_jobs() { m_draining = true; }
+    /// Stops serving and removes the socket.
+    void stop();
+
+    /// The reply to one request (public for tests of the handlers without a socket).
+    struct Reply {
+        int status = 200;
+        std::string body;
+        std::string content_type = "application/json";
+        std::string stream_job;  ///< non-empty: stream this job's events (follow)
+        std::int64_t stream_after = 0;
+    };
+    Reply handle(const std::string& method, const std::string& path,
+                 const std::map<std::string, std::string>& query,
+                 const std::map<std::string, std::string>& headers, const std::string& body);
+
+    adapters::SqliteStore& store() { return m_store; }
+    bool stopping() const { return m_stopping; }
+
+  private:
+    Reply error(const core::Error& error);
+
+    adapters::JobRunner& m_runner;
+    adapters::SqliteStore& m_store;
+    Scheduler& m_scheduler;
+    std::atomic<bool> m_draining{false};
+    std::atomic<bool> m_stopping{false};
+    std::mutex m_create_mutex;  // one create at a time: idempotency keys are checked then set
+    MHD_Daemon* m_daemon = nullptr;
+    int m_fd = -1;
+    std::filesystem::path m_socket;
+    std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
+};
+
+}  // namespace sota::daemon

@@ -1,0 +1,366 @@
+// The real sotad on a temporary socket, driven by the real sota and by raw HTTP.
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "adapters/daemon_client.hpp"
+#include "core/text.hpp"
+#include "tests/support/background.hpp"
+#include "tests/support/demo_world.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_home.hpp"
+
+using namespace sota;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string k_keyword = "best espresso grinder";
+
+/// The demo world's settings as sotad reads them: SOTA_* variables and provider key variables.
+std::map<std::string, std::string> world_env(const test::TempHome& home,
+                                             const test::DemoWorld& world) {
+    auto env = test::clean_env(home.str());
+    env["SOTA_HOME"] = home.str();
+    const auto args = world.sota_args();
+    for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
+        const std::string& v = args[i + 1];
+        const auto eq = v.find('=');
+        if (args[i] == "--set") {
+            std::string key = "SOTA_" + v.substr(0, eq);
+            for (auto& c : key) {
+                c = c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            }
+            env[key] = v.substr(eq + 1);
+        } else if (args[i] == "--key") {
+            const std::string name = v.substr(0, eq);
+            env[name == "openai" ? "OPENAI_API_KEY" : "SERPER_API_KEY"] = v.substr(eq + 1);
+        }
+    }
+    return env;
+}
+
+fs::path socket_of(const test::TempHome& home) {
+    return home.path() / "run" / "sotad.sock";
+}
+
+/// sotad, started and waited for until it answers (at most 10 s).
+std::unique_ptr<test::Background> start_daemon(const test::TempHome& home,
+                                               std::map<std::string, std::string> env,
+                                               int workers = 2) {
+    auto d = std::make_unique<test::Background>(
+        std::vector<std::string>{SOTAD_BINARY, "--foreground", "--workers",
+                                 std::to_string(workers)},
+        std::move(env), home.path() / "sotad.out");
+    adapters::DaemonClient client(socket_of(home));
+    for (int i = 0; i < 200; ++i) {
+        auto health = client.call("GET", "/v1/health");
+        if (health && health->status == 200) {
+            return d;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL("sotad did not answer within 10 s; its log:\n" << d->log());
+    return d;
+}
+
+test::ProcessResult run_sota(const test::TempHome& home, std::map<std::string, std::string> env,
+                             std::vector<std::string> args) {
+    test::ProcessSpec spec;
+    spec.argv = {SOTA_BINARY};
+    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+    spec.env = std::move(env);
+    spec.timeout = std::chrono::seconds(60);
+    spec.cwd = home.str();
+    return test::run_process(spec);
+}
+
+std::map<std::string, int> prompts_seen(const test::FakeHttpServer& llm) {
+    std::map<std::string, int> seen;
+    for (const auto& r : llm.requests()) {
+        const json body = json::parse(r.body, nullptr, false);
+        if (body.is_object() && body.contains("response_format")) {
+            ++seen[body["response_format"]["json_schema"].value("name", "?")];
+        } else if (r.body.find("Write the section") != std::string::npos) {
+            ++seen["write_section"];
+        }
+    }
+    return seen;
+}
+
+/// Sends raw bytes to the socket and returns the answer.
+std::string raw_exchange(const fs::path& socket, const std::string& bytes) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    REQUIRE(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+    std::string answer;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+        answer.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return answer;
+}
+
+std::string post(const std::string& path, const std::string& body) {
+    return "POST " + path +
+           " HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\nConnection: close\r\n\r\n" + body;
+}
+
+std::string first_line(const std::string& text) {
+    return core::trim(text.substr(0, text.find('\n')));
+}
+
+const std::map<std::string, std::string> k_no_cache = {
+    {"SOTA_CACHE_TTL_KEYWORDS", "0"}, {"SOTA_CACHE_TTL_GAPS", "0"}, {"SOTA_CACHE_TTL_SERP", "0"}};
+
+}  // namespace
+
+TEST_CASE("sotad takes jobs over its socket: submit, wait, status, result, list",
+          "[daemon][integration]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    const auto env = world_env(home, world);
+    auto daemon = start_daemon(home, env);
+
+    struct stat st {};
+    REQUIRE(::stat(socket_of(home).c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+
+    auto submitted = run_sota(
+        home, env,
+        {"submit", "--keyword", k_keyword, "--site-pages",
+         (fs::path(SOTA_SOURCE_DIR) / "data/demo/site_pages.csv").string(), "--out", "out"});
+    INFO(submitted.err);
+    REQUIRE(submitted.exit_code == 0);
+    const std::string id = first_line(submitted.out);
+    CHECK(id.rfind("job_", 0) == 0);
+    auto waited = run_sota(home, env, {"wait", id, "--timeout", "60"});
+    CHECK(waited.exit_code == 0);
+    CHECK(waited.out == id + " completed\n");
+
+    auto status = run_sota(home, env, {"status", id, "--json"});
+    REQUIRE(status.exit_code == 0);
+    const json view = json::parse(status.out);
+    CHECK(view["status"] == "completed");
+    CHECK(view["step"] == 8);
+    CHECK(view["total_steps"] == 8);
+    CHECK(view["result"]["score"].get<int>() >= 90);
+    CHECK(fs::path(view["result"]["directory"].get<std::string>()) == home.path() / "out");
+
+    auto md = run_sota(home, env, {"result", id, "--format", "md"});
+    CHECK(md.out.rfind("# Best Espresso Grinder", 0) == 0);
+    auto html = run_sota(home, env, {"result", id, "--format", "html", "-o", "a.html"});
+    CHECK(html.exit_code == 0);
+    CHECK(test::read_text(home.path() / "a.html").find("<h1>") != std::string::npos);
+    auto list = run_sota(home, env, {"list", "--json"});
+    CHECK(json::parse(list.out)["jobs"][0]["id"] == id);
+
+    // The same Idempotency-Key gives back the same job.
+    auto a = run_sota(home, env, {"submit", "--keyword", k_keyword, "--idempotency-key", "row-7"});
+    auto b = run_sota(home, env, {"submit", "--keyword", k_keyword, "--idempotency-key", "row-7"});
+    CHECK(first_line(a.out) == first_line(b.out));
+    CHECK(first_line(a.out) != id);
+
+    // Unknown ids and bad input: JSON errors with stable codes.
+    auto missing = run_sota(home, env, {"status", "job_0_nope"});
+    CHECK(missing.exit_code == 1);
+    CHECK(missing.err.find("no job job_0_nope") != std::string::npos);
+    auto bad = run_sota(home, env, {"submit", "--keyword", "ab"});
+    CHECK(bad.exit_code == 2);
+
+    // One daemon per user.
+    auto second = test::run_process(
+        {{SOTAD_BINARY, "--foreground"}, env, "", std::nullopt, std::chrono::seconds(10)});
+    CHECK(second.exit_code == 1);
+    CHECK(second.err.find("already running") != std::string::npos);
+
+    CHECK(daemon->stop(SIGTERM) == 0);
+    CHECK_FALSE(fs::exists(socket_of(home)));
+    CHECK(daemon->log().find("sotad stopped") != std::string::npos);
+}
+
+TEST_CASE("malformed HTTP and JSON get 4xx JSON errors and the daemon stays up",
+          "[daemon][integration]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    const auto env = world_env(home, world);
+    auto daemon = start_daemon(home, env);
+    const auto socket = socket_of(home);
+
+    const std::string garbage = raw_exchange(socket, "THIS IS NOT HTTP\r\n\r\n");
+    CHECK(garbage.rfind("HTTP/1.1 400", 0) == 0);
+    const std::string bad_json = raw_exchange(socket, post("/v1/jobs", "{bad"));
+    CHECK(bad_json.rfind("HTTP/1.1 400", 0) == 0);
+    CHECK(bad_json.find("\"code\":\"request.bad_json\"") != std::string::npos);
+    const std::string unknown =
+        raw_exchange(socket, "GET /v1/nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(unknown.rfind("HTTP/1.1 404", 0) == 0);
+    CHECK(unknown.find("route.unknown") != std::string::npos);
+    const std::string method =
+        raw_exchange(socket, "DELETE /v1/jobs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(method.rfind("HTTP/1.1 405", 0) == 0);
+    const std::string key =
+        raw_exchange(socket, post("/orchestrator/ultra-sota",
+                                  R"({"keyword":"best espresso grinder","serperApiKey":"x"})"));
+    CHECK(key.rfind("HTTP/1.1 400", 0) == 0);
+    CHECK(key.find("keys are never sent in requests") != std::string::npos);
+
+    adapters::DaemonClient client(socket);
+    auto health = client.call("GET", "/v1/health");
+    REQUIRE(health);
+    CHECK(health->status == 200);
+    CHECK(json::parse(health->body)["status"] == "ok");
+}
+
+TEST_CASE("after kill -9 every accepted job completes and no checkpointed step runs twice",
+          "[daemon][integration][resume]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    auto env = world_env(home, world);
+    env.insert(k_no_cache.begin(), k_no_cache.end());
+    world.section_delay_ms->store(4000);
+    auto daemon = start_daemon(home, env, 2);
+    std::vector<std::string> ids;
+    for (const char* kw : {"best espresso grinder", "best burr grinder", "quiet coffee grinder"}) {
+        auto r = run_sota(home, env, {"submit", "--keyword", kw});
+        REQUIRE(r.exit_code == 0);
+        ids.push_back(first_line(r.out));
+    }
+    // Both workers are writing sections; the third job waits in the queue.
+    for (int i = 0; i < 400 && prompts_seen(world.llm_server)["write_section"] < 2; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK(daemon->stop(SIGKILL) == 128 + SIGKILL);
+    const auto before = prompts_seen(world.llm_server);
+    CHECK(before.at("blueprint") == 2);
+
+    world.section_delay_ms->store(0);
+    daemon = start_daemon(home, env, 2);
+    std::vector<std::string> wait = {"wait", "--timeout", "60"};
+    wait.insert(wait.end(), ids.begin(), ids.end());
+    auto waited = run_sota(home, env, wait);
+    INFO(daemon->log());
+    CHECK(waited.exit_code == 0);
+    const auto after = prompts_seen(world.llm_server);
+    CHECK(after.at("semantic_keywords") == 3);  // once per job, never again after the restart
+    CHECK(after.at("gap_analysis") == 3);
+    CHECK(after.at("blueprint") == 3);
+    CHECK(daemon->log().find("requeued 2 job(s)") != std::string::npos);
+}
+
+TEST_CASE("two clients following one job see the same events to the end", "[daemon][integration]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    const auto env = world_env(home, world);
+    world.section_delay_ms->store(300);
+    auto daemon = start_daemon(home, env);
+    auto r = run_sota(home, env, {"submit", "--keyword", k_keyword});
+    REQUIRE(r.exit_code == 0);
+    const std::string id = first_line(r.out);
+    std::vector<std::string> seen[2];
+    std::thread watchers[2];
+    for (int w = 0; w < 2; ++w) {
+        watchers[w] = std::thread([&, w] {
+            adapters::DaemonClient client(socket_of(home));
+            (void)client.stream("/v1/jobs/" + id + "/events?follow=1", [&](std::string_view line) {
+                seen[w].emplace_back(line);
+                return true;
+            });
+        });
+    }
+    for (auto& t : watchers) {
+        t.join();
+    }
+    REQUIRE_FALSE(seen[0].empty());
+    CHECK(seen[0] == seen[1]);
+    CHECK(json::parse(seen[0].back())["type"] == "result_ready");
+    // `sota submit --wait` follows the same stream.
+    auto followed = run_sota(home, env, {"submit", "--wait", "--keyword", "best burr grinder"});
+    CHECK(followed.exit_code == 0);
+    CHECK(followed.err.find("result ready") != std::string::npos);
+}
+
+TEST_CASE("jobs are cancelled and retried through the daemon", "[daemon][integration]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    const auto env = world_env(home, world);
+    world.section_delay_ms->store(8000);
+    auto daemon = start_daemon(home, env);
+    const std::string id = first_line(run_sota(home, env, {"submit", "--keyword", k_keyword}).out);
+    for (int i = 0; i < 400 && prompts_seen(world.llm_server)["write_section"] == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const auto start = std::chrono::steady_clock::now();
+    auto cancelled = run_sota(home, env, {"cancel", id});
+    CHECK(cancelled.exit_code == 0);
+    auto waited = run_sota(home, env, {"wait", id, "--timeout", "20"});
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+    CHECK(waited.exit_code == 1);
+    CHECK(waited.out == id + " cancelled\n");
+    CHECK(run_sota(home, env, {"cancel", id}).err.find("already cancelled") != std::string::npos);
+
+    world.section_delay_ms->store(0);
+    CHECK(run_sota(home, env, {"retry", id}).exit_code == 0);
+    CHECK(run_sota(home, env, {"wait", id, "--timeout", "60"}).exit_code == 0);
+    CHECK(prompts_seen(world.llm_server).at("blueprint") == 1);  // resumed after the blueprint
+}
+
+TEST_CASE("without a daemon the job commands say how to start one and exit 3",
+          "[daemon][integration]") {
+    test::TempHome home;
+    auto env = test::clean_env(home.str());
+    env["SOTA_HOME"] = home.str();
+    const auto start = std::chrono::steady_clock::now();
+    auto r = run_sota(home, env, {"status"});
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.find("sotad is not running") != std::string::npos);
+    CHECK(r.err.find("sotad &") != std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+    CHECK(run_sota(home, env, {"run", "--daemon", "--keyword", k_keyword}).exit_code == 3);
+}
+
+#include "core/api/protocol.hpp"
+
+TEST_CASE("docs/protocol.md lists exactly the routes the daemon declares", "[daemon][docs]") {
+    const std::string doc = test::read_text(fs::path(SOTA_SOURCE_DIR) / "docs/protocol.md");
+    std::set<std::string> documented;
+    std::size_t pos = 0;
+    while ((pos = doc.find("\n| ", pos)) != std::string::npos) {
+        const auto end = doc.find('\n', pos + 1);
+        const std::string row = doc.substr(pos + 3, end - pos - 3);
+        pos = end;
+        const auto tick = row.find('`');
+        if ((row.rfind("GET", 0) == 0 || row.rfind("POST", 0) == 0) && tick != std::string::npos) {
+            const std::string method = core::trim(row.substr(0, row.find('|')));
+            const std::string path = row.substr(tick + 1, row.find('`', tick + 1) - tick - 1);
+            const auto handler_start = row.find('|', row.find('`', tick + 1)) + 1;
+            const std::string handler =
+                core::trim(row.substr(handler_start, row.find('|', handler_start) - handler_start));
+            documented.insert(method + " " + path + " " + handler);
+        }
+    }
+    std::set<std::string> declared;
+    for (const auto& r : core::api::routes()) {
+        declared.insert(std::string(r.method) + " " + r.pattern + " " + r.name);
+    }
+    CHECK(documented == declared);
+}
