@@ -1,0 +1,173 @@
+// Measures sotad: N jobs of 8 sequential prompt steps against a fake OpenAI-compatible server
+// with a fixed latency, M jobs in flight, every step checkpointed in the job database. Prints
+// wall time against the ideal (jobs / in-flight x 8 x latency), daemon CPU per step, peak RSS
+// and threads, and how long submitting took.
+//
+//     build/bench/sota_daemon_bench [--jobs 2000] [--in-flight 200] [--latency-ms 50]
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "adapters/daemon_client.hpp"
+#include "tests/support/background.hpp"
+#include "tests/support/fake_providers.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_home.hpp"
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct ProcStat {
+    double cpu_s = 0;
+    long rss_peak_kb = 0;
+    long threads = 0;
+};
+
+ProcStat read_proc(int pid) {
+    ProcStat s;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string content((std::istreambuf_iterator<char>(stat)), {});
+    const auto close = content.rfind(')');
+    std::istringstream fields(content.substr(close + 2));
+    std::string f;
+    long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> f; ++i) {
+        if (i == 14) {
+            utime = std::stol(f);
+        } else if (i == 15) {
+            stime = std::stol(f);
+        }
+    }
+    s.cpu_s = static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) {
+            s.rss_peak_kb = std::stol(line.substr(6));
+        } else if (line.rfind("Threads:", 0) == 0) {
+            s.threads = std::stol(line.substr(8));
+        }
+    }
+    return s;
+}
+
+int arg(int argc, char** argv, const std::string& name, int fallback) {
+    for (int i = 1; i + 1 < argc; ++i) {
+        if (argv[i] == name) {
+            return std::atoi(argv[i + 1]);
+        }
+    }
+    return fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const int jobs = arg(argc, argv, "--jobs", 2000);
+    const int in_flight = arg(argc, argv, "--in-flight", 200);
+    const int latency_ms = arg(argc, argv, "--latency-ms", 50);
+    constexpr int k_steps = 8;
+
+    sota::test::FakeHttpServer llm_server;
+    auto llm = std::make_shared<sota::test::FakeLlm>();
+    llm->api_key = "bench-key";
+    llm->responder = [latency_ms](const json&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(latency_ms));
+        return std::string("done");
+    };
+    sota::test::install_openai(llm_server, llm);
+
+    sota::test::TempHome home;
+    std::string workflow = "name = \"bench\"\n";
+    for (int s = 1; s <= k_steps; ++s) {
+        workflow += "[[steps]]\nid = \"s" + std::to_string(s) + "\"\noutputs = [\"a" +
+                    std::to_string(s) + "\"]\n";
+        workflow += s == 1 ? "inputs = [\"keyword\"]\nprompt = \"Step 1 for {{keyword}}\"\n"
+                           : "inputs = [\"a" + std::to_string(s - 1) + "\"]\nprompt = \"Step " +
+                                 std::to_string(s) + ": {{a" + std::to_string(s - 1) + "}}\"\n";
+    }
+    const auto workflow_file = home.path() / "bench.toml";
+    sota::test::write_text(workflow_file, workflow);
+
+    auto env = sota::test::clean_env(home.str());
+    env["SOTA_HOME"] = home.str();
+    env["SOTA_PROVIDERS_OPENAI_BASE_URL"] = llm_server.base_url() + "/v1";
+    env["OPENAI_API_KEY"] = llm->api_key;
+    env["SOTA_RUN_OUT_DIR"] = (home.path() / "out").string();
+    env["SOTA_LOG_LEVEL"] = "warn";
+    sota::test::Background daemon(
+        {SOTAD_BINARY, "--foreground", "--workers", std::to_string(in_flight)}, env,
+        home.path() / "sotad.log");
+    sota::adapters::DaemonClient client(home.path() / "run" / "sotad.sock");
+    for (int i = 0; i < 200; ++i) {
+        auto health = client.call("GET", "/v1/health");
+        if (health && health->status == 200) {
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const ProcStat idle = read_proc(daemon.pid());
+
+    const auto start = Clock::now();
+    for (int i = 0; i < jobs; ++i) {
+        const json body = {{"keyword", "bench keyword " + std::to_string(i)},
+                           {"workflow", workflow_file.string()}};
+        auto r = client.call("POST", "/v1/jobs", body.dump());
+        if (!r || r->status != 202) {
+            std::fprintf(stderr, "submit %d failed: %s\n", i,
+                         r ? r->body.c_str() : r.error().message.c_str());
+            return 1;
+        }
+    }
+    const double submit_s = std::chrono::duration<double>(Clock::now() - start).count();
+
+    long max_threads = 0;
+    std::int64_t completed = 0, failed = 0;
+    while (completed + failed < jobs) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        max_threads = std::max(max_threads, read_proc(daemon.pid()).threads);
+        auto stats = client.call("GET", "/v1/stats");
+        if (!stats) {
+            std::fprintf(stderr, "stats failed: %s\n", stats.error().message.c_str());
+            return 1;
+        }
+        const json s = json::parse(stats->body)["jobs"];
+        completed = s.value("completed", std::int64_t{0});
+        failed = s.value("failed", std::int64_t{0});
+        if (Clock::now() - start > std::chrono::minutes(10)) {
+            std::fprintf(stderr, "gave up after 10 minutes: %lld completed\n",
+                         static_cast<long long>(completed));
+            return 1;
+        }
+    }
+    const double wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+    const ProcStat done = read_proc(daemon.pid());
+    daemon.stop(SIGTERM);
+
+    const double ideal_s = static_cast<double>(jobs) / in_flight * k_steps * latency_ms / 1000.0;
+    const double steps = static_cast<double>(jobs) * k_steps;
+    std::printf("sotad benchmark: %d jobs x %d prompt steps, %d in flight, %d ms model latency\n",
+                jobs, k_steps, in_flight, latency_ms);
+    std::printf("  jobs completed         %lld (failed %lld)\n", static_cast<long long>(completed),
+                static_cast<long long>(failed));
+    std::printf("  submit %d jobs          %.2f s (%.2f ms per job)\n", jobs, submit_s,
+                submit_s * 1000 / jobs);
+    std::printf("  wall time              %.2f s (ideal %.2f s, %.2fx)\n", wall_s, ideal_s,
+                wall_s / ideal_s);
+    std::printf("  daemon CPU per step    %.3f ms (%.2f s in all)\n",
+                (done.cpu_s - idle.cpu_s) * 1000 / steps, done.cpu_s - idle.cpu_s);
+    std::printf("  daemon peak RSS        %.1f MB\n", static_cast<double>(done.rss_peak_kb) / 1024);
+    std::printf("  daemon threads (max)   %ld\n", max_threads);
+    std::printf("  model requests         %zu\n", llm_server.count("/v1/chat/completions"));
+    return failed == 0 ? 0 : 1;
+}
