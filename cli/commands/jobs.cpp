@@ -14,6 +14,7 @@
 #include "cli/progress.hpp"
 #include "core/api/protocol.hpp"
 #include "core/exit_codes.hpp"
+#include "core/pipeline/workflow.hpp"
 
 namespace sota::cli {
 
@@ -73,12 +74,29 @@ std::string absolute(const std::string& path) {
     return std::filesystem::absolute(path).string();
 }
 
-/// Follows a job's events to its end, printing one plain line per event; returns its status.
-core::Expected<std::string> follow(adapters::DaemonClient& client, const std::string& id,
-                                   bool as_json) {
-    PlainProgress plain(stderr);
-    auto streamed =
-        client.stream("/v1/jobs/" + id + "/events?follow=1", [&](std::string_view line) {
+/// An event from its JSON line.
+core::pipeline::Event event_from_json(const json& e) {
+    core::pipeline::Event event;
+    event.seq = e.value("seq", std::int64_t{0});
+    event.job_id = e.value("job_id", "");
+    event.step = e.value("step", "");
+    event.data = e.value("data", json::object());
+    const std::string type = e.value("type", "log");
+    for (int t = 0; t <= static_cast<int>(core::pipeline::EventType::result_ready); ++t) {
+        if (type == core::pipeline::to_string(static_cast<core::pipeline::EventType>(t))) {
+            event.type = static_cast<core::pipeline::EventType>(t);
+        }
+    }
+    return event;
+}
+
+/// Sends a job's events (all so far, then new ones if `follow`) to `reporter`, or prints them
+/// as JSON lines; returns the job's status at the end.
+core::Expected<std::string> replay_events(adapters::DaemonClient& client, const std::string& id,
+                                          bool follow, bool as_json,
+                                          core::pipeline::Reporter& reporter) {
+    auto streamed = client.stream(
+        "/v1/jobs/" + id + "/events" + (follow ? "?follow=1" : ""), [&](std::string_view line) {
             if (as_json) {
                 std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
                 std::fflush(stdout);
@@ -86,19 +104,7 @@ core::Expected<std::string> follow(adapters::DaemonClient& client, const std::st
             }
             const json e = json::parse(line, nullptr, false);
             if (e.is_object()) {
-                core::pipeline::Event event;
-                event.job_id = e.value("job_id", "");
-                event.step = e.value("step", "");
-                event.data = e.value("data", json::object());
-                const std::string type = e.value("type", "log");
-                for (int t = 0; t <= static_cast<int>(core::pipeline::EventType::result_ready);
-                     ++t) {
-                    if (type ==
-                        core::pipeline::to_string(static_cast<core::pipeline::EventType>(t))) {
-                        event.type = static_cast<core::pipeline::EventType>(t);
-                    }
-                }
-                plain.on_event(event);
+                reporter.on_event(event_from_json(e));
             }
             return true;
         });
@@ -110,6 +116,12 @@ core::Expected<std::string> follow(adapters::DaemonClient& client, const std::st
         return core::fail(job.error());
     }
     return job->value("status", "");
+}
+
+core::Expected<std::string> follow(adapters::DaemonClient& client, const std::string& id,
+                                   bool as_json) {
+    PlainProgress plain(stderr);
+    return replay_events(client, id, true, as_json, plain);
 }
 
 void print_job(const json& j) {
@@ -256,6 +268,46 @@ int run_wait(const JobsOptions& o, Context& ctx) {
     return all_completed ? 0 : core::to_int(core::ExitCode::job_failed);
 }
 
+int run_watch(const JobsOptions& o, Context& ctx) {
+    auto client = client_for(ctx);
+    const std::string id = o.ids.front();
+    auto job = request(client, "GET", "/v1/jobs/" + id);
+    if (!job) {
+        return report(job.error());
+    }
+    core::pipeline::Workflow workflow;
+    for (const auto& step : job->value("steps", json::array())) {
+        core::pipeline::StepSpec spec;
+        spec.id = step.get<std::string>();
+        workflow.steps.push_back(std::move(spec));
+    }
+    std::unique_ptr<core::pipeline::Reporter> progress;
+    TtyProgress* tty = nullptr;
+    if (!o.json && is_tty(2)) {
+        auto t = std::make_unique<TtyProgress>(stderr, use_color(ctx, 2), workflow);
+        tty = t.get();
+        progress = std::move(t);
+    } else {
+        progress = std::make_unique<PlainProgress>(stderr);
+    }
+    auto status = replay_events(client, id, true, o.json, *progress);
+    if (tty) {
+        tty->finish();
+    }
+    if (!status) {
+        return report(status.error());
+    }
+    std::fprintf(stderr, "job %s %s\n", id.c_str(), status->c_str());
+    return *status == "completed" ? 0 : core::to_int(core::ExitCode::job_failed);
+}
+
+int run_logs(const JobsOptions& o, Context& ctx) {
+    auto client = client_for(ctx);
+    PlainProgress plain(stdout);
+    auto status = replay_events(client, o.ids.front(), false, o.json, plain);
+    return status ? 0 : report(status.error());
+}
+
 }  // namespace
 
 int submit_to_daemon(const RunOptions& job, Context& ctx, const JobsOptions* extra) {
@@ -347,6 +399,16 @@ void setup_jobs(CLI::App& parent, CommandTable& table) {
     wait->add_option("ids", o->ids, "Job ids")->required();
     wait->add_option("--timeout", o->timeout_s, "Give up after this many seconds (exit 1)");
     table.add(wait, [o](Context* ctx) { return run_wait(*o, *ctx); });
+
+    auto* watch = parent.add_subcommand("watch", "Follow a job live until it ends");
+    watch->add_option("id", o->ids, "Job id")->required()->expected(1);
+    watch->add_flag("--json", o->json, "Print events as JSON lines");
+    table.add(watch, [o](Context* ctx) { return run_watch(*o, *ctx); });
+
+    auto* logs = parent.add_subcommand("logs", "A job's events so far, one line each");
+    logs->add_option("id", o->ids, "Job id")->required()->expected(1);
+    logs->add_flag("--json", o->json, "Print events as JSON lines");
+    table.add(logs, [o](Context* ctx) { return run_logs(*o, *ctx); });
 }
 
 }  // namespace sota::cli

@@ -25,7 +25,7 @@ struct JobsOptions {
     int timeout_s = 0;
 };
 
-/// Adds submit, status, list, cancel, retry, result and wait.
+/// Adds submit, status, list, cancel, retry, result, wait, watch and logs.
 void setup_jobs(CLI::App& parent, CommandTable& table);
 
 /// `sota submit` and `sota run --daemon`: create the job in sotad; print its id; with --wait,

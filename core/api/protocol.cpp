@@ -169,6 +169,11 @@ json job_view(const pipeline::JobRecord& job) {
                  {"attempts", job.attempts},
                  {"created_at", iso8601_utc(job.created_at)},
                  {"updated_at", iso8601_utc(job.updated_at)}};
+    json step_list = json::array();
+    for (const auto& s : steps) {
+        step_list.push_back(s.value("id", ""));
+    }
+    view["steps"] = step_list;
     if (!job.error.is_null()) {
         view["error"] = job.error;
     }

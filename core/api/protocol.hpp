@@ -47,7 +47,8 @@ Expected<CreateJob> create_job_from_json(const nlohmann::json& body);
 nlohmann::json to_json(const CreateJob& request);
 
 /// A job as clients see it: id, status, keyword, workflow, queue, priority, step (1-based),
-/// total_steps, step_name, attempts, timestamps, error and result.
+/// total_steps, step_name, steps (the workflow's step ids in order), attempts, timestamps,
+/// error and result.
 nlohmann::json job_view(const pipeline::JobRecord& job);
 
 /// The HTTP status for an error: 400 usage, 404 not found, 409 conflict, 503 busy, 500 else.

@@ -293,6 +293,13 @@ TEST_CASE("two clients following one job see the same events to the end", "[daem
     REQUIRE_FALSE(seen[0].empty());
     CHECK(seen[0] == seen[1]);
     CHECK(json::parse(seen[0].back())["type"] == "result_ready");
+    auto logs = run_sota(home, env, {"logs", id});
+    CHECK(logs.exit_code == 0);
+    CHECK(logs.out.find("validate done in") != std::string::npos);
+    CHECK(logs.out.find("result ready: ") != std::string::npos);
+    auto watched = run_sota(home, env, {"watch", id});  // an ended job: its whole story, then exit
+    CHECK(watched.exit_code == 0);
+    CHECK(watched.err.find("job " + id + " completed") != std::string::npos);
     // `sota submit --wait` follows the same stream.
     auto followed = run_sota(home, env, {"submit", "--wait", "--keyword", "best burr grinder"});
     CHECK(followed.exit_code == 0);
