@@ -92,10 +92,16 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
     outcome.artifacts = job_inputs(job.spec);
 
     std::set<std::string> finished;
-    for (const auto& c : m_store.checkpoints(job.id)) {
-        if (!by_id.count(c.step)) {
+    std::map<std::string, Checkpoint> checkpointed;
+    for (auto& c : m_store.checkpoints(job.id)) {
+        checkpointed[c.step] = std::move(c);
+    }
+    for (const auto& spec : workflow.steps) {  // in the workflow's order
+        const auto it = checkpointed.find(spec.id);
+        if (it == checkpointed.end()) {
             continue;
         }
+        const Checkpoint& c = it->second;
         for (const auto& [name, value] : c.artifacts.items()) {
             outcome.artifacts[name] = value;
         }
