@@ -182,9 +182,18 @@ core::Status JobRunner::load_inputs(JobSpec& spec, const std::string& site_pages
     return {};
 }
 
-core::Expected<JobRecord> JobRunner::create(JobSpec spec, const std::string& site_pages_source,
-                                            const std::string& queue, int priority,
-                                            const std::string& idempotency_key) {
+core::Expected<JobRecord> JobRunner::create(JobSpec spec, const JobOptions& options) {
+    auto job = prepare(std::move(spec), options);
+    if (!job) {
+        return job;
+    }
+    if (auto stored = m_services.store().create_job(*job); !stored) {
+        return core::fail(stored.error());
+    }
+    return job;
+}
+
+core::Expected<JobRecord> JobRunner::prepare(JobSpec spec, const JobOptions& options) {
     spec.keyword = core::trim(spec.keyword);
     if (spec.mode == "refresh" && (spec.workflow.empty() || spec.workflow == "standard")) {
         spec.workflow = "refresh";
@@ -232,7 +241,7 @@ core::Expected<JobRecord> JobRunner::create(JobSpec spec, const std::string& sit
         return core::fail(core::ErrorKind::config, "refresh.no_site",
                           "--post-id needs wordpress.url (sota config set wordpress.url URL)");
     }
-    if (auto loaded = load_inputs(spec, site_pages_source); !loaded) {
+    if (auto loaded = load_inputs(spec, options.site_pages); !loaded) {
         return core::fail(loaded.error());
     }
     if (auto ok = core::pipeline::validate_spec(spec); !ok) {
@@ -243,13 +252,11 @@ core::Expected<JobRecord> JobRunner::create(JobSpec spec, const std::string& sit
     job.spec = std::move(spec);
     job.workflow = core::pipeline::to_json(*workflow);
     job.state = core::pipeline::JobState::queued;
-    job.queue = queue;
-    job.priority = priority;
-    job.idempotency_key = idempotency_key;
+    job.queue = options.queue;
+    job.priority = options.priority;
+    job.idempotency_key = options.idempotency_key;
+    job.batch_id = options.batch_id;
     job.created_at = job.updated_at = m_clock.wall();
-    if (auto stored = m_services.store().create_job(job); !stored) {
-        return core::fail(stored.error());
-    }
     return job;
 }
 

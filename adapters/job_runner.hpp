@@ -23,6 +23,15 @@ struct JobRunResult {
     std::optional<core::Error> publish_error;
 };
 
+/// How a job is to be scheduled, and where its site pages come from.
+struct JobOptions {
+    std::string site_pages{};  ///< a pages file or sitemap URL ("" = site.pages / WordPress)
+    std::string queue = "standard";
+    int priority = 0;
+    std::string idempotency_key{};
+    std::string batch_id{};
+};
+
 /// Turns job specs into stored jobs and runs them: the one path `sota run` and the daemon
 /// share. Needs `services` with the job database open.
 class JobRunner {
@@ -33,12 +42,12 @@ class JobRunner {
     /// Checks a spec (input rules, model allowlist, publish target), resolves its workflow
     /// (built-in or file, with step.*.timeout and pipeline.deadline applied), gathers what the
     /// job brings (site pages from --site-pages / site.pages / WordPress, the article to refresh)
-    /// and stores the job as queued. Nothing is stored if any of it fails.
+    /// and makes the queued job. Nothing is stored.
+    core::Expected<core::pipeline::JobRecord> prepare(core::pipeline::JobSpec spec,
+                                                      const JobOptions& options = {});
+    /// prepare(), then store the job.
     core::Expected<core::pipeline::JobRecord> create(core::pipeline::JobSpec spec,
-                                                     const std::string& site_pages_source = "",
-                                                     const std::string& queue = "standard",
-                                                     int priority = 0,
-                                                     const std::string& idempotency_key = "");
+                                                     const JobOptions& options = {});
 
     /// Runs a stored job (new or resumed) to its end, writes its article directory, and
     /// publishes it if asked. Reports every event to `reporter` and to the job's log.

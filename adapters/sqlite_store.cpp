@@ -109,6 +109,11 @@ const std::vector<const char*> k_migrations = {
         WHERE idempotency_key IS NOT NULL;
     CREATE INDEX jobs_queued ON jobs (state, queue, priority, created_at);
     )SQL",
+    // 5: batches, for fairness between them.
+    R"SQL(
+    ALTER TABLE jobs ADD COLUMN batch_id TEXT;
+    CREATE INDEX jobs_batch ON jobs (batch_id, state);
+    )SQL",
 };
 
 }  // namespace

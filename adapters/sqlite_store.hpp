@@ -83,10 +83,17 @@ class SqliteStore final : public core::resilience::CacheStore,
     // The daemon's scheduling.
     /// The job a client created with this Idempotency-Key, if any.
     std::optional<core::pipeline::JobRecord> find_by_idempotency_key(const std::string& key);
-    /// Atomically takes the next queued job (priority queue first, then higher priority, then
-    /// oldest) and marks it running for `owner_pid`.
+    /// Atomically takes the next queued job and marks it running for `owner_pid`: the priority
+    /// queue first (higher priority, then oldest); then, if `allow_standard`, the standard
+    /// queue: higher priority first, then fairly between batches (the group with the fewest
+    /// jobs running; single jobs form one group), oldest first within a group.
     std::optional<core::pipeline::JobRecord> claim_next_job(std::int64_t owner_pid,
-                                                            core::WallTime now);
+                                                            core::WallTime now,
+                                                            bool allow_standard = true);
+    /// Stores many jobs in one transaction: all or none.
+    core::Status create_jobs(const std::vector<core::pipeline::JobRecord>& jobs);
+    /// The jobs of a batch, by id.
+    std::vector<core::pipeline::JobRecord> batch_jobs(const std::string& batch_id);
     /// Puts jobs left running by another (dead) process back in the queue; returns how many.
     int requeue_abandoned(std::int64_t owner_pid);
     /// Which jobs to list: every field optional; newest first, `before_id` is the cursor.
@@ -94,6 +101,7 @@ class SqliteStore final : public core::resilience::CacheStore,
         std::string state;
         std::string workflow;
         std::string keyword;  ///< substring
+        std::string batch;
         std::optional<core::WallTime> since;
         std::string before_id;
         int limit = 50;
@@ -104,6 +112,7 @@ class SqliteStore final : public core::resilience::CacheStore,
 
   private:
     SqliteStore() = default;
+    void insert_job_locked(const core::pipeline::JobRecord& job);
     core::Status migrate();
 
     std::unique_ptr<SQLite::Database> m_db;

@@ -50,44 +50,68 @@ JobRecord job_from_row(SQLite::Statement& q) {
     job.queue = q.getColumn(11).getString();
     job.priority = q.getColumn(12).getInt();
     job.idempotency_key = q.getColumn(13).isNull() ? "" : q.getColumn(13).getString();
+    job.batch_id = q.getColumn(14).isNull() ? "" : q.getColumn(14).getString();
     return job;
 }
 
 constexpr const char* k_job_columns =
     "SELECT id, spec, workflow, state, current_step, attempts, error, result, created_at, "
-    "updated_at, owner_pid, queue, priority, idempotency_key FROM jobs ";
+    "updated_at, owner_pid, queue, priority, idempotency_key, batch_id FROM jobs ";
 
 }  // namespace
+
+void SqliteStore::insert_job_locked(const JobRecord& job) {
+    SQLite::Statement q(*m_db,
+                        "INSERT INTO jobs (id, keyword, workflow_name, spec, workflow, state, "
+                        "current_step, attempts, created_at, updated_at, owner_pid, queue, "
+                        "priority, idempotency_key, batch_id) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    q.bind(1, job.id);
+    q.bind(2, job.spec.keyword);
+    q.bind(3, job.spec.workflow);
+    q.bind(4, core::pipeline::to_json(job.spec).dump());
+    q.bind(5, job.workflow.dump());
+    q.bind(6, core::pipeline::to_string(job.state));
+    q.bind(7, job.current_step);
+    q.bind(8, job.attempts);
+    q.bind(9, to_ms(job.created_at));
+    q.bind(10, to_ms(job.updated_at));
+    q.bind(11, job.owner_pid);
+    q.bind(12, job.queue);
+    q.bind(13, job.priority);
+    if (job.idempotency_key.empty()) {
+        q.bind(14);
+    } else {
+        q.bind(14, job.idempotency_key);
+    }
+    if (job.batch_id.empty()) {
+        q.bind(15);
+    } else {
+        q.bind(15, job.batch_id);
+    }
+    q.exec();
+}
 
 core::Status SqliteStore::create_job(const JobRecord& job) {
     std::lock_guard lock(m_mutex);
     try {
-        SQLite::Statement q(*m_db,
-                            "INSERT INTO jobs (id, keyword, workflow_name, spec, workflow, state, "
-                            "current_step, attempts, created_at, updated_at, owner_pid, queue, "
-                            "priority, idempotency_key) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        q.bind(1, job.id);
-        q.bind(2, job.spec.keyword);
-        q.bind(3, job.spec.workflow);
-        q.bind(4, core::pipeline::to_json(job.spec).dump());
-        q.bind(5, job.workflow.dump());
-        q.bind(6, core::pipeline::to_string(job.state));
-        q.bind(7, job.current_step);
-        q.bind(8, job.attempts);
-        q.bind(9, to_ms(job.created_at));
-        q.bind(10, to_ms(job.updated_at));
-        q.bind(11, job.owner_pid);
-        q.bind(12, job.queue);
-        q.bind(13, job.priority);
-        if (job.idempotency_key.empty()) {
-            q.bind(14);
-        } else {
-            q.bind(14, job.idempotency_key);
-        }
-        q.exec();
+        insert_job_locked(job);
     } catch (const std::exception& e) {
         return store_error("add job " + job.id, e);
+    }
+    return {};
+}
+
+core::Status SqliteStore::create_jobs(const std::vector<JobRecord>& jobs) {
+    std::lock_guard lock(m_mutex);
+    try {
+        SQLite::Transaction tx(*m_db);
+        for (const auto& job : jobs) {
+            insert_job_locked(job);
+        }
+        tx.commit();
+    } catch (const std::exception& e) {
+        return store_error("add a batch of " + std::to_string(jobs.size()) + " jobs", e);
     }
     return {};
 }
@@ -255,30 +279,75 @@ std::optional<JobRecord> SqliteStore::find_by_idempotency_key(const std::string&
     return job_from_row(q);
 }
 
-std::optional<JobRecord> SqliteStore::claim_next_job(std::int64_t owner_pid, core::WallTime now) {
+std::optional<JobRecord> SqliteStore::claim_next_job(std::int64_t owner_pid, core::WallTime now,
+                                                     bool allow_standard) {
     std::lock_guard lock(m_mutex);
     SQLite::Transaction tx(*m_db);
-    SQLite::Statement pick(*m_db, std::string(k_job_columns) +
-                                      "WHERE state = 'queued' ORDER BY queue = 'priority' DESC, "
-                                      "priority DESC, created_at, id LIMIT 1");
-    if (!pick.executeStep()) {
+    std::optional<JobRecord> job;
+    {
+        SQLite::Statement urgent(*m_db, std::string(k_job_columns) +
+                                            "WHERE state = 'queued' AND queue = 'priority' "
+                                            "ORDER BY priority DESC, created_at, id LIMIT 1");
+        if (urgent.executeStep()) {
+            job = job_from_row(urgent);
+        }
+    }
+    if (!job && allow_standard) {
+        // Fairness: among the groups with queued jobs (each batch, and single jobs together),
+        // the highest priority first, then the group with the fewest jobs running.
+        SQLite::Statement group(
+            *m_db,
+            "WITH waiting AS (SELECT COALESCE(batch_id, '') AS g, MAX(priority) AS p FROM jobs "
+            "WHERE state = 'queued' AND queue = 'standard' GROUP BY g), "
+            "busy AS (SELECT COALESCE(batch_id, '') AS g, COUNT(*) AS n FROM jobs "
+            "WHERE state = 'running' GROUP BY g) "
+            "SELECT waiting.g, waiting.p FROM waiting LEFT JOIN busy USING (g) "
+            "ORDER BY waiting.p DESC, COALESCE(busy.n, 0), waiting.g LIMIT 1");
+        if (group.executeStep()) {
+            const std::string g = group.getColumn(0).getString();
+            const int p = group.getColumn(1).getInt();
+            group.reset();
+            SQLite::Statement pick(
+                *m_db, std::string(k_job_columns) +
+                           "WHERE state = 'queued' AND queue = 'standard' AND priority = ? AND " +
+                           (g.empty() ? "batch_id IS NULL" : "batch_id = ?") +
+                           " ORDER BY created_at, id LIMIT 1");
+            pick.bind(1, p);
+            if (!g.empty()) {
+                pick.bind(2, g);
+            }
+            if (pick.executeStep()) {
+                job = job_from_row(pick);
+            }
+        }
+    }
+    if (!job) {
         return std::nullopt;
     }
-    JobRecord job = job_from_row(pick);
-    pick.reset();
     SQLite::Statement claim(*m_db,
                             "UPDATE jobs SET state = 'running', owner_pid = ?, updated_at = ? "
                             "WHERE id = ? AND state = 'queued'");
     claim.bind(1, owner_pid);
     claim.bind(2, to_ms(now));
-    claim.bind(3, job.id);
+    claim.bind(3, job->id);
     if (claim.exec() != 1) {
         return std::nullopt;
     }
     tx.commit();
-    job.state = core::pipeline::JobState::running;
-    job.owner_pid = owner_pid;
+    job->state = core::pipeline::JobState::running;
+    job->owner_pid = owner_pid;
     return job;
+}
+
+std::vector<JobRecord> SqliteStore::batch_jobs(const std::string& batch_id) {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(*m_db, std::string(k_job_columns) + "WHERE batch_id = ? ORDER BY rowid");
+    q.bind(1, batch_id);
+    std::vector<JobRecord> jobs;
+    while (q.executeStep()) {
+        jobs.push_back(job_from_row(q));
+    }
+    return jobs;
 }
 
 int SqliteStore::requeue_abandoned(std::int64_t owner_pid) {
@@ -299,6 +368,9 @@ std::vector<JobRecord> SqliteStore::list_jobs(const JobFilter& filter) {
     if (!filter.workflow.empty()) {
         sql += " AND workflow_name = :workflow";
     }
+    if (!filter.batch.empty()) {
+        sql += " AND batch_id = :batch";
+    }
     if (!filter.keyword.empty()) {
         sql += " AND keyword LIKE :keyword ESCAPE '\\'";
     }
@@ -315,6 +387,9 @@ std::vector<JobRecord> SqliteStore::list_jobs(const JobFilter& filter) {
     }
     if (!filter.workflow.empty()) {
         q.bind(":workflow", filter.workflow);
+    }
+    if (!filter.batch.empty()) {
+        q.bind(":batch", filter.batch);
     }
     if (!filter.keyword.empty()) {
         std::string pattern;

@@ -219,7 +219,9 @@ const std::vector<KeySpec>& config_schema() {
         {"run.out_dir", ValueType::string, "articles",
          "where `sota run` writes an article's directory (articles/SLUG) unless --out is given"},
 
-        {"daemon.workers", ValueType::integer, "4", "jobs sotad runs at once", 1, 64},
+        {"daemon.workers", ValueType::integer, "4", "jobs sotad runs at once", 1, 1024},
+        {"daemon.priority_share", ValueType::number, "0.25",
+         "share of sotad's workers kept for the priority queue", 0, 0.9},
 
         {"wordpress.url", ValueType::string, "", "WordPress site URL, e.g. https://example.com"},
         {"wordpress.user", ValueType::string, "", "WordPress user for the application password"},

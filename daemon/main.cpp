@@ -110,7 +110,9 @@ int main(int argc, char** argv) {
         workers =
             static_cast<int>(ctx->config().get(sota::core::Key<std::int64_t>{"daemon.workers"}));
     }
-    sota::daemon::Scheduler scheduler(runner, store, workers, log);
+    const double share = ctx->config().get(sota::core::Key<double>{"daemon.priority_share"});
+    const int reserved = static_cast<int>(share * workers);
+    sota::daemon::Scheduler scheduler(runner, store, workers, log, reserved);
     sota::daemon::ApiServer server(runner, store, scheduler);
     const std::filesystem::path socket =
         socket_path.empty() ? paths.socket_file() : std::filesystem::path(socket_path);
@@ -118,8 +120,10 @@ int main(int argc, char** argv) {
         return exit_with(ok.error());
     }
     scheduler.start();
-    spdlog::info("sotad {} listening on {} with {} worker(s), pid {}", sota::core::k_version,
-                 socket.string(), workers, ::getpid());
+    spdlog::info(
+        "sotad {} listening on {} with {} worker(s) ({} kept for the priority queue), "
+        "pid {}",
+        sota::core::k_version, socket.string(), workers, reserved, ::getpid());
 
     while (true) {
         int sig = 0;

@@ -9,8 +9,12 @@ namespace sota::daemon {
 using core::pipeline::JobState;
 
 Scheduler::Scheduler(adapters::JobRunner& runner, adapters::SqliteStore& store, int workers,
-                     core::pipeline::Reporter& events)
-    : m_runner(runner), m_store(store), m_workers(std::max(1, workers)), m_events(events) {}
+                     core::pipeline::Reporter& events, int reserved)
+    : m_runner(runner),
+      m_store(store),
+      m_workers(std::max(1, workers)),
+      m_events(events),
+      m_reserved(std::clamp(reserved, 0, m_workers - 1)) {}
 
 Scheduler::~Scheduler() {
     drain();
@@ -77,13 +81,16 @@ void Scheduler::drain() {
 void Scheduler::work() {
     while (true) {
         std::optional<core::pipeline::JobRecord> job;
+        bool allow_standard = true;
         {
             std::unique_lock lock(m_mutex);
             if (m_stopping) {
                 return;
             }
+            // Some workers stay free for the priority queue.
+            allow_standard = m_running_standard < m_workers - m_reserved;
         }
-        job = m_store.claim_next_job(::getpid(), std::chrono::system_clock::now());
+        job = m_store.claim_next_job(::getpid(), std::chrono::system_clock::now(), allow_standard);
         if (!job) {
             std::unique_lock lock(m_mutex);
             m_cv.wait_for(lock, std::chrono::milliseconds(500), [this] { return m_stopping; });
@@ -96,6 +103,7 @@ void Scheduler::work() {
                 token.cancel();
             }
             m_running[job->id] = token;
+            m_running_standard += job->queue == "standard" ? 1 : 0;
         }
         spdlog::info("job {} started ({})", job->id, job->spec.keyword);
         auto result = m_runner.run(*job, m_events, token);
@@ -103,6 +111,7 @@ void Scheduler::work() {
         {
             std::lock_guard lock(m_mutex);
             m_running.erase(job->id);
+            m_running_standard -= job->queue == "standard" ? 1 : 0;
             by_user = m_cancelled_by_user.erase(job->id) > 0;
         }
         const auto state = result.outcome.state;

@@ -19,8 +19,9 @@ namespace sota::daemon {
 /// and resume from their checkpoints. Thread-safe.
 class Scheduler {
   public:
+    /// `reserved` workers take only priority-queue jobs (the rest take both).
     Scheduler(adapters::JobRunner& runner, adapters::SqliteStore& store, int workers,
-              core::pipeline::Reporter& events);
+              core::pipeline::Reporter& events, int reserved = 0);
     ~Scheduler();
 
     /// Requeues abandoned jobs and starts the workers.
@@ -47,6 +48,8 @@ class Scheduler {
     mutable std::mutex m_mutex;
     std::condition_variable m_cv;
     bool m_stopping = false;
+    int m_reserved;
+    int m_running_standard = 0;
     std::map<std::string, core::CancelToken> m_running;
     std::map<std::string, bool> m_cancelled_by_user;
     std::vector<std::thread> m_threads;

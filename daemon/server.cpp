@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <ctime>
+#include <set>
 #include <thread>
 
 #include "adapters/private_files.hpp"
@@ -266,14 +267,35 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
                 return reply;  // 200: the job this key already made
             }
         }
-        auto job = m_runner.create(std::move(request->spec), request->site_pages, request->queue,
-                                   request->priority, key);
+        adapters::JobOptions options;
+        options.site_pages = request->site_pages;
+        options.queue = request->queue;
+        options.priority = request->priority;
+        options.idempotency_key = key;
+        auto job = m_runner.create(std::move(request->spec), options);
         if (!job) {
             return error(job.error());
         }
         m_scheduler.wake();
         reply.status = 202;
         reply.body = job_view(*job).dump();
+        return reply;
+    }
+    if (name == "create_batch") {
+        return create_batch(headers, body);
+    }
+    if (name == "get_batch") {
+        const auto jobs = m_store.batch_jobs(match->id);
+        if (jobs.empty()) {
+            return error({core::ErrorKind::not_found, "batch.not_found", "no batch " + match->id});
+        }
+        json counts = json::object();
+        for (const auto& j : jobs) {
+            const std::string st = core::pipeline::to_string(j.state);
+            counts[st] = counts.value(st, 0) + 1;
+        }
+        reply.body =
+            json{{"batch_id", match->id}, {"total", jobs.size()}, {"counts", counts}}.dump();
         return reply;
     }
     if (name == "list_jobs") {
@@ -285,6 +307,7 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
                           "cancelled"});
         }
         filter.workflow = param("workflow");
+        filter.batch = param("batch");
         filter.keyword = param("keyword");
         filter.before_id = param("cursor");
         if (!param("since").empty()) {
@@ -394,6 +417,109 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
         return reply;
     }
     return error({core::ErrorKind::internal, "route.unhandled", "no handler for " + name});
+}
+
+ApiServer::Reply ApiServer::create_batch(const std::map<std::string, std::string>& headers,
+                                         const std::string& body) {
+    if (m_draining) {
+        return error({core::ErrorKind::network, "daemon.draining",
+                      "sotad is shutting down and takes no new jobs", true});
+    }
+    const json doc = json::parse(body, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object() || !doc.contains("jobs") ||
+        !doc["jobs"].is_array()) {
+        return error({core::ErrorKind::usage, "request.bad_json",
+                      "the body must be JSON: {\"jobs\": [{\"keyword\": ...}, ...]}"});
+    }
+    const auto key_it = headers.find("idempotency-key");
+    std::string batch_id = key_it == headers.end() ? "" : core::trim(key_it->second);
+    std::lock_guard lock(m_create_mutex);
+    Reply reply;
+    if (!batch_id.empty()) {
+        const auto existing = m_store.batch_jobs(batch_id);
+        if (!existing.empty()) {
+            json ids = json::array();
+            for (const auto& j : existing) {
+                ids.push_back(j.id);
+            }
+            reply.body = json{{"batch_id", batch_id},
+                              {"jobs", ids},
+                              {"created", 0},
+                              {"existing", existing.size()}}
+                             .dump();
+            return reply;  // 200: this batch was accepted before
+        }
+    } else {
+        batch_id = "batch" + core::pipeline::new_job_id(std::chrono::system_clock::now()).substr(3);
+    }
+    std::vector<core::pipeline::JobRecord> jobs;
+    json ids = json::array();
+    json errors = json::array();
+    int existing = 0;
+    std::set<std::string> keys_in_batch;
+    for (std::size_t i = 0; i < doc["jobs"].size(); ++i) {
+        json row = doc["jobs"][i];
+        std::string row_key;
+        if (row.is_object() && row.contains("idempotency_key")) {
+            row_key = row.value("idempotency_key", "");
+            row.erase("idempotency_key");
+        }
+        if (!row_key.empty()) {
+            if (auto found = m_store.find_by_idempotency_key(row_key)) {
+                ids.push_back(found->id);
+                ++existing;
+                continue;
+            }
+            if (!keys_in_batch.insert(row_key).second) {
+                errors.push_back({{"index", i},
+                                  {"code", "request.invalid"},
+                                  {"message", "idempotency_key '" + row_key + "' repeats"}});
+                continue;
+            }
+        }
+        auto request = core::api::create_job_from_json(row);
+        if (!request) {
+            errors.push_back({{"index", i},
+                              {"code", request.error().code},
+                              {"message", request.error().message}});
+            continue;
+        }
+        adapters::JobOptions options;
+        options.site_pages = request->site_pages;
+        options.queue = request->queue;
+        options.priority = request->priority;
+        options.idempotency_key = row_key;
+        options.batch_id = batch_id;
+        auto job = m_runner.prepare(std::move(request->spec), options);
+        if (!job) {
+            errors.push_back(
+                {{"index", i}, {"code", job.error().code}, {"message", job.error().message}});
+            continue;
+        }
+        ids.push_back(job->id);
+        jobs.push_back(std::move(*job));
+    }
+    if (!errors.empty()) {
+        Reply bad =
+            error({core::ErrorKind::usage, "batch.invalid",
+                   std::to_string(errors.size()) + " job(s) are invalid; nothing was queued"});
+        json out = json::parse(bad.body);
+        out["errors"] = errors;
+        bad.body = out.dump();
+        return bad;
+    }
+    if (auto stored = m_store.create_jobs(jobs); !stored) {
+        return error(stored.error());
+    }
+    m_scheduler.wake();
+    reply.status = 202;
+    reply.body = json{
+        {"batch_id", batch_id},
+        {"jobs", ids},
+        {"created", jobs.size()},
+        {"existing",
+         existing}}.dump();
+    return reply;
 }
 
 core::Status ApiServer::start(const std::filesystem::path& socket) {

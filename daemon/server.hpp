@@ -49,6 +49,7 @@ class ApiServer {
 
   private:
     Reply error(const core::Error& error);
+    Reply create_batch(const std::map<std::string, std::string>& headers, const std::string& body);
 
     adapters::JobRunner& m_runner;
     adapters::SqliteStore& m_store;

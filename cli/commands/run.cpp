@@ -180,7 +180,7 @@ int run_run(const RunOptions& options, Context& ctx) {
         if (!spec) {
             return report_error(spec.error());
         }
-        auto created = runner.create(std::move(*spec), options.site_pages);
+        auto created = runner.create(std::move(*spec), {options.site_pages});
         if (!created) {
             return report_error(created.error());
         }

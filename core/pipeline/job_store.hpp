@@ -29,6 +29,7 @@ struct JobRecord {
     std::string queue = "standard";  ///< "priority" or "standard" (daemon scheduling)
     int priority = 0;                ///< higher first, within a queue
     std::string idempotency_key;     ///< a client's key: the same key returns the same job
+    std::string batch_id;            ///< the batch it came in ("" for a single job)
 };
 
 /// A finished step's output, saved before any step that needs it starts.

@@ -371,3 +371,68 @@ TEST_CASE("docs/protocol.md lists exactly the routes the daemon declares", "[dae
     }
     CHECK(documented == declared);
 }
+
+TEST_CASE("batches are all-or-nothing, idempotent, and share the workers fairly",
+          "[daemon][integration][batch]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    auto env = world_env(home, world);
+    env["SOTA_DAEMON_PRIORITY_SHARE"] = "0";
+    world.section_delay_ms->store(150);
+    auto daemon = start_daemon(home, env, 1);
+    adapters::DaemonClient client(socket_of(home));
+
+    const json bad = {{"jobs",
+                       {{{"keyword", "best espresso grinder"}},
+                        {{"keyword", "ab"}},
+                        {{"keyword", "burr grinder", "queue", "later"}}}}};
+    auto refused = client.call("POST", "/v1/batches", bad.dump());
+    REQUIRE(refused);
+    CHECK(refused->status == 400);
+    const json errors = json::parse(refused->body)["errors"];
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0]["index"] == 1);
+    CHECK(errors[1]["index"] == 2);
+    CHECK(json::parse(client.call("GET", "/v1/jobs")->body)["jobs"].empty());  // nothing queued
+
+    json rows = json::array();
+    for (int i = 0; i < 4; ++i) {
+        rows.push_back({{"keyword", "espresso grinder part " + std::to_string(i)},
+                        {"idempotency_key", "row-" + std::to_string(i)}});
+    }
+    auto accepted = client.call("POST", "/v1/batches", json{{"jobs", rows}}.dump(),
+                                {{"Idempotency-Key", "nightly-1"}});
+    REQUIRE(accepted);
+    REQUIRE(accepted->status == 202);
+    const json batch = json::parse(accepted->body);
+    CHECK(batch["batch_id"] == "nightly-1");
+    CHECK(batch["created"] == 4);
+    // A single job submitted after the batch does not wait for the whole batch.
+    auto single = run_sota(home, env, {"submit", "--keyword", "urgent espresso question"});
+    REQUIRE(single.exit_code == 0);
+    CHECK(run_sota(home, env, {"wait", first_line(single.out), "--timeout", "60"}).exit_code == 0);
+    const json counts = json::parse(client.call("GET", "/v1/batches/nightly-1")->body)["counts"];
+    CHECK(counts.value("queued", 0) >= 2);
+
+    // The same batch again: nothing new. Rows with known keys in a new batch: not duplicated.
+    auto again = client.call("POST", "/v1/batches", json{{"jobs", rows}}.dump(),
+                             {{"Idempotency-Key", "nightly-1"}});
+    CHECK(again->status == 200);
+    CHECK(json::parse(again->body)["jobs"] == batch["jobs"]);
+    rows.push_back({{"keyword", "espresso grinder part 4"}, {"idempotency_key", "row-4"}});
+    auto more = client.call("POST", "/v1/batches", json{{"jobs", rows}}.dump());
+    REQUIRE(more->status == 202);
+    CHECK(json::parse(more->body)["created"] == 1);
+    CHECK(json::parse(more->body)["existing"] == 4);
+
+    std::vector<std::string> wait = {"wait", "--timeout", "120"};
+    const json more_jobs = json::parse(more->body)["jobs"];
+    for (const auto& id : more_jobs) {
+        wait.push_back(id.get<std::string>());
+    }
+    auto waited = run_sota(home, env, wait);
+    INFO(waited.out << waited.err);
+    CHECK(waited.exit_code == 0);
+    auto listed = client.call("GET", "/v1/jobs?batch=nightly-1");
+    CHECK(json::parse(listed->body)["jobs"].size() == 4);
+}
