@@ -32,6 +32,7 @@ std::map<std::string, std::string> world_env(const test::TempHome& home,
                                              const test::DemoWorld& world) {
     auto env = test::clean_env(home.str());
     env["SOTA_HOME"] = home.str();
+    env["SOTA_RUN_OUT_DIR"] = (home.path() / "articles").string();  // not the daemon's cwd
     const auto args = world.sota_args();
     for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
         const std::string& v = args[i + 1];
