@@ -9,6 +9,7 @@
 #include "adapters/keys_file.hpp"
 #include "adapters/logging.hpp"
 #include "adapters/private_files.hpp"
+#include "adapters/services.hpp"
 
 namespace sota::cli {
 namespace {
@@ -186,6 +187,23 @@ core::Expected<const core::SecretResolver*> Context::secrets() {
     m_secrets = std::make_unique<core::SecretResolver>(m_flag_keys, std::move(*stored),
                                                        file.path().string(), m_env);
     return static_cast<const core::SecretResolver*>(m_secrets.get());
+}
+
+core::Expected<std::unique_ptr<adapters::Services>> Context::services(bool with_store) {
+    auto resolver = secrets();
+    if (!resolver) {
+        return core::fail(resolver.error());
+    }
+    auto created = adapters::Services::create(m_config, **resolver, m_redactor);
+    if (!created) {
+        return core::fail(created.error());
+    }
+    if (with_store) {
+        if (auto opened = (*created)->open_store(m_paths.database_file()); !opened) {
+            return core::fail(opened.error());
+        }
+    }
+    return created;
 }
 
 }  // namespace sota::cli

@@ -10,6 +10,10 @@
 #include "core/redactor.hpp"
 #include "core/secrets.hpp"
 
+namespace sota::adapters {
+class Services;
+}
+
 namespace sota::cli {
 
 /// Flags that apply to every command. Empty strings mean "not given".
@@ -37,6 +41,10 @@ class Context {
     /// The resolver over --key flags, the keys file and the environment; loading the keys file
     /// may fail (unsafe permissions, corrupt file), and that error is returned every time.
     core::Expected<const core::SecretResolver*> secrets();
+
+    /// The configured outside world (transport, providers, keys); with `with_store`, the job
+    /// database opened too. Errors: the keys file, a replay cassette, the database.
+    core::Expected<std::unique_ptr<adapters::Services>> services(bool with_store);
 
   private:
     core::EnvMap m_env;

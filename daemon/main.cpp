@@ -92,16 +92,9 @@ int main(int argc, char** argv) {
         }
     }
 
-    auto secrets = ctx->secrets();
-    if (!secrets) {
-        return exit_with(secrets.error());
-    }
-    auto services = sota::adapters::Services::create(ctx->config(), **secrets, ctx->redactor());
+    auto services = ctx->services(true);
     if (!services) {
         return exit_with(services.error());
-    }
-    if (auto ok = (*services)->open_store(paths.database_file()); !ok) {
-        return exit_with(ok.error());
     }
     auto& store = (*services)->store();
     sota::adapters::JobRunner runner(**services, ctx->config(), paths);

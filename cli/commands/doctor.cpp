@@ -34,11 +34,7 @@ void setup_doctor(CLI::App& parent, CommandTable& table) {
 }
 
 int run_doctor(const DoctorOptions& options, Context& ctx) {
-    auto secrets = ctx.secrets();
-    if (!secrets) {
-        return report_error(secrets.error());
-    }
-    auto services = adapters::Services::create(ctx.config(), **secrets, ctx.redactor());
+    auto services = ctx.services(false);
     if (!services) {
         return report_error(services.error());
     }
@@ -54,7 +50,7 @@ int run_doctor(const DoctorOptions& options, Context& ctx) {
                             core::ProviderKind::gemini, core::ProviderKind::openai_compatible}) {
         const bool is_primary = kind == primary;
         const bool keyed = kind == core::ProviderKind::openai_compatible
-                               ? (*secrets)->resolve("openai_compatible").has_value()
+                               ? s.secrets().resolve("openai_compatible").has_value()
                                : s.has_key(kind);
         if (!is_primary && !keyed) {
             continue;  // neither chosen nor configured: nothing to check

@@ -140,16 +140,9 @@ int run_run(const RunOptions& options, Context& ctx) {
         return report_error(core::Error{core::ErrorKind::usage, "run.no_keyword",
                                         "sota run needs --keyword TEXT (or --resume JOBID)"});
     }
-    auto secrets = ctx.secrets();
-    if (!secrets) {
-        return report_error(secrets.error());
-    }
-    auto services = adapters::Services::create(ctx.config(), **secrets, ctx.redactor());
+    auto services = ctx.services(true);
     if (!services) {
         return report_error(services.error());
-    }
-    if (auto opened = (*services)->open_store(ctx.paths().database_file()); !opened) {
-        return report_error(opened.error());
     }
     adapters::JobRunner runner(**services, ctx.config(), ctx.paths());
     auto& store = (*services)->store();
