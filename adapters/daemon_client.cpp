@@ -37,8 +37,9 @@ size_t split_lines(char* data, size_t size, size_t n, void* cls) {
 core::Error daemon_unreachable(const std::filesystem::path& socket, const std::string& why) {
     return core::Error{core::ErrorKind::network, "daemon.unreachable",
                        "sotad is not running or not answering on " + socket.string() + " (" + why +
-                           "); start it with `sotad &` (or `sotad --foreground` under a "
-                           "service manager), or run the job inline with `sota run`"};
+                           "); start it with `sota daemon start` (or `sotad --foreground` under "
+                           "a service manager; daemon.autostart=true starts it when needed), or "
+                           "run the job inline with `sota run`"};
 }
 
 core::Expected<DaemonReply> DaemonClient::call(const std::string& method, const std::string& path,

@@ -8,6 +8,7 @@
 #include "cli/commands/cache.hpp"
 #include "cli/commands/complete.hpp"
 #include "cli/commands/config.hpp"
+#include "cli/commands/daemon.hpp"
 #include "cli/commands/doctor.hpp"
 #include "cli/commands/help.hpp"
 #include "cli/commands/jobs.hpp"
@@ -83,6 +84,7 @@ CliApp::CliApp()
 
     setup_run(app, m_table);
     setup_jobs(app, m_table);
+    setup_daemon(app, m_table);
     setup_config(app, m_table);
     setup_keys(app, m_table);
     setup_doctor(app, m_table);

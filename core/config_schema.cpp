@@ -220,6 +220,8 @@ const std::vector<KeySpec>& config_schema() {
          "where `sota run` writes an article's directory (articles/SLUG) unless --out is given"},
 
         {"daemon.workers", ValueType::integer, "4", "jobs sotad runs at once", 1, 1024},
+        {"daemon.autostart", ValueType::boolean, "false",
+         "start sotad when a job command finds it not running"},
         {"daemon.priority_share", ValueType::number, "0.25",
          "share of sotad's workers kept for the priority queue", 0, 0.9},
 

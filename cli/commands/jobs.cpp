@@ -9,6 +9,7 @@
 
 #include "adapters/daemon_client.hpp"
 #include "adapters/private_files.hpp"
+#include "cli/commands/daemon.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
@@ -138,7 +139,13 @@ void print_job(const json& j) {
     }
 }
 
+/// The client for this user's sotad, started first if daemon.autostart is set.
 adapters::DaemonClient client_for(Context& ctx) {
+    if (ctx.config().get(core::Key<bool>{"daemon.autostart"})) {
+        if (auto started = start_daemon(ctx, true); !started) {
+            print_error(started.error());
+        }
+    }
     return adapters::DaemonClient(ctx.paths().socket_file());
 }
 

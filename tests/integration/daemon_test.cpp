@@ -341,7 +341,7 @@ TEST_CASE("without a daemon the job commands say how to start one and exit 3",
     auto r = run_sota(home, env, {"status"});
     CHECK(r.exit_code == 3);
     CHECK(r.err.find("sotad is not running") != std::string::npos);
-    CHECK(r.err.find("sotad &") != std::string::npos);
+    CHECK(r.err.find("sota daemon start") != std::string::npos);
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
     CHECK(run_sota(home, env, {"run", "--daemon", "--keyword", k_keyword}).exit_code == 3);
 }
@@ -436,4 +436,30 @@ TEST_CASE("batches are all-or-nothing, idempotent, and share the workers fairly"
     CHECK(waited.exit_code == 0);
     auto listed = client.call("GET", "/v1/jobs?batch=nightly-1");
     CHECK(json::parse(listed->body)["jobs"].size() == 4);
+}
+
+TEST_CASE("sota daemon start and stop manage a detached sotad, and autostart starts it",
+          "[daemon][integration]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    const auto env = world_env(home, world);
+    CHECK(run_sota(home, env, {"daemon", "status"}).exit_code == 3);
+    auto started = run_sota(home, env, {"daemon", "start"});
+    INFO(started.err);
+    REQUIRE(started.exit_code == 0);
+    CHECK(started.err.find("sotad started (pid ") != std::string::npos);
+    CHECK(run_sota(home, env, {"daemon", "start"}).err.find("already running") !=
+          std::string::npos);
+    auto id = first_line(run_sota(home, env, {"submit", "--keyword", k_keyword}).out);
+    CHECK(run_sota(home, env, {"wait", id, "--timeout", "60"}).exit_code == 0);
+    auto stopped = run_sota(home, env, {"daemon", "stop"});
+    CHECK(stopped.exit_code == 0);
+    CHECK(stopped.err.find("stopped") != std::string::npos);
+    CHECK_FALSE(fs::exists(socket_of(home)));
+
+    auto auto_env = env;
+    auto_env["SOTA_DAEMON_AUTOSTART"] = "true";
+    auto submitted = run_sota(home, auto_env, {"submit", "--wait", "--keyword", k_keyword});
+    CHECK(submitted.exit_code == 0);
+    CHECK(run_sota(home, env, {"daemon", "stop"}).exit_code == 0);
 }
