@@ -387,8 +387,10 @@ JobRunResult JobRunner::run(JobRecord& job, core::pipeline::Reporter& reporter,
             out.result["published"] = {{"error", published.error().message}};
         }
     }
+    const auto total = out.outcome.total();
     job.result = {{"directory", out.directory.string()},
                   {"score", out.result.value("score", 0)},
+                  {"tokens", total.input_tokens + total.output_tokens},
                   {"cost_usd", out.result.value("cost_usd", 0.0)},
                   {"title", article.value("title", "")}};
     if (out.result.contains("published")) {

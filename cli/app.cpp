@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/command_tree.hpp"
+#include "cli/commands/batch.hpp"
 #include "cli/commands/breakers.hpp"
 #include "cli/commands/cache.hpp"
 #include "cli/commands/complete.hpp"
@@ -84,6 +85,7 @@ CliApp::CliApp()
 
     setup_run(app, m_table);
     setup_jobs(app, m_table);
+    setup_batch(app, m_table);
     setup_daemon(app, m_table);
     setup_config(app, m_table);
     setup_keys(app, m_table);

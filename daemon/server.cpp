@@ -433,9 +433,13 @@ ApiServer::Reply ApiServer::create_batch(const std::map<std::string, std::string
     }
     const auto key_it = headers.find("idempotency-key");
     std::string batch_id = key_it == headers.end() ? "" : core::trim(key_it->second);
+    // A later part of a large batch names the batch it adds to.
+    const std::string adding_to = doc.value("batch_id", "");
     std::lock_guard lock(m_create_mutex);
     Reply reply;
-    if (!batch_id.empty()) {
+    if (!adding_to.empty()) {
+        batch_id = adding_to;
+    } else if (!batch_id.empty()) {
         const auto existing = m_store.batch_jobs(batch_id);
         if (!existing.empty()) {
             json ids = json::array();

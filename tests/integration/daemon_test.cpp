@@ -463,3 +463,58 @@ TEST_CASE("sota daemon start and stop manage a detached sotad, and autostart sta
     CHECK(submitted.exit_code == 0);
     CHECK(run_sota(home, env, {"daemon", "stop"}).exit_code == 0);
 }
+
+TEST_CASE("sota batch checks every row, runs them inline or through sotad, never twice",
+          "[batch][integration]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    const auto env = world_env(home, world);
+    test::write_text(home.path() / "bad.csv",
+                     "keyword,priority\nbest espresso grinder,1\nab,2\nburr grinder,high\n");
+    auto refused = run_sota(home, env, {"batch", "bad.csv"});
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err.find("bad.csv:3: keyword: must be 3-200 characters") != std::string::npos);
+    CHECK(refused.err.find("bad.csv:4: priority: must be a whole number") != std::string::npos);
+    CHECK(refused.err.find("nothing was submitted") != std::string::npos);
+    CHECK(world.llm_server.requests().empty());
+
+    auto dry = run_sota(home, env, {"batch", "bad.csv", "--dry-run", "--json", "--skip-invalid"});
+    CHECK(dry.exit_code == 0);
+    CHECK(json::parse(first_line(dry.out))["job"]["keyword"] == "best espresso grinder");
+
+    // Inline, a bounded pool; a row that fails makes the exit code 4.
+    test::write_text(home.path() / "k.csv",
+                     "keyword,mode,url\n"
+                     "best espresso grinder,,\n"
+                     "best burr grinder,,\n"
+                     "espresso grinder refresh,refresh,http://home-barista.example/gone\n");
+    auto inline_run = run_sota(home, env, {"batch", "k.csv", "--results", "r.csv"});
+    INFO(inline_run.err);
+    CHECK(inline_run.exit_code == 4);
+    CHECK(inline_run.err.find("2 completed, 1 failed, 0 skipped") != std::string::npos);
+    const std::string results = test::read_text(home.path() / "r.csv");
+    CHECK(results.rfind("line,keyword,job_id,status,score,cost_usd,tokens,directory,error", 0) ==
+          0);
+    CHECK(results.find("\r\n4,espresso grinder refresh,,failed,") != std::string::npos);
+    const auto blueprints = prompts_seen(world.llm_server).at("blueprint");
+    CHECK(blueprints == 2);
+
+    // The same file again, inline or through the daemon: finished rows are not run again.
+    auto again = run_sota(home, env, {"batch", "k.csv"});
+    CHECK(again.exit_code == 4);
+    auto daemon = start_daemon(home, env);
+    // sotad checks each row's inputs too: the page to refresh is gone, so nothing is queued.
+    auto gone = run_sota(home, env, {"batch", "k.csv", "--daemon"});
+    CHECK(gone.exit_code == 2);
+    CHECK(gone.err.find("home-barista.example/gone") != std::string::npos);
+    test::write_text(home.path() / "good.csv",
+                     "keyword\nbest espresso grinder\nbest burr grinder\nquiet grinder\n");
+    auto submitted =
+        run_sota(home, env, {"batch", "good.csv", "--daemon", "--wait", "--results", "r.json"});
+    INFO(submitted.err);
+    CHECK(submitted.exit_code == 0);
+    CHECK(first_line(submitted.out).rfind("batch_", 0) == 0);
+    CHECK(submitted.err.find("3 completed, 0 failed") != std::string::npos);
+    CHECK(prompts_seen(world.llm_server).at("blueprint") == blueprints + 1);  // only the new row
+    CHECK(json::parse(test::read_text(home.path() / "r.json")).size() == 3);
+}
