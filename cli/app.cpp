@@ -15,6 +15,7 @@
 #include "cli/commands/jobs.hpp"
 #include "cli/commands/keys.hpp"
 #include "cli/commands/run.hpp"
+#include "cli/commands/schedule.hpp"
 #include "cli/commands/workflow.hpp"
 #include "cli/output.hpp"
 #include "core/suggest.hpp"
@@ -86,6 +87,7 @@ CliApp::CliApp()
     setup_run(app, m_table);
     setup_jobs(app, m_table);
     setup_batch(app, m_table);
+    setup_schedule(app, m_table);
     setup_daemon(app, m_table);
     setup_config(app, m_table);
     setup_keys(app, m_table);
