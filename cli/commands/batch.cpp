@@ -29,11 +29,7 @@ using nlohmann::json;
 
 namespace {
 
-/// A valid row, ready to submit.
-struct Planned {
-    std::size_t line = 0;
-    json job;
-};
+using Planned = PlannedJob;
 
 /// What happened to each row, for the summary and the results file.
 struct Outcome {
@@ -341,8 +337,13 @@ int run_batch(const BatchOptions& options, Context& ctx) {
                      rows.size(), problems.size());
         return problems.empty() || options.skip_invalid ? 0 : core::to_int(core::ExitCode::usage);
     }
-    return options.daemon ? run_on_daemon(options, ctx, rows, problems.size())
-                          : run_inline(options, ctx, rows, problems.size());
+    return run_planned(options, ctx, rows, problems.size());
+}
+
+int run_planned(const BatchOptions& options, Context& ctx, const std::vector<PlannedJob>& jobs,
+                std::size_t skipped) {
+    return options.daemon ? run_on_daemon(options, ctx, jobs, skipped)
+                          : run_inline(options, ctx, jobs, skipped);
 }
 
 }  // namespace sota::cli

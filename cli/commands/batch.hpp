@@ -1,6 +1,8 @@
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "cli/command_table.hpp"
 
@@ -20,6 +22,17 @@ struct BatchOptions {
     std::string model;
     std::string queue = "standard";
 };
+
+/// A checked job from a batch source, ready to run or submit.
+struct PlannedJob {
+    std::size_t line = 0;  ///< where it came from (a file line, or a 1-based position)
+    nlohmann::json job;    ///< a create-job body with its idempotency_key
+};
+
+/// Runs checked jobs inline (a bounded pool) or through sotad (options.daemon), then
+/// summarizes them; exit 0 all completed, 4 some failed, 3 sotad unreachable.
+int run_planned(const BatchOptions& options, Context& ctx, const std::vector<PlannedJob>& jobs,
+                std::size_t skipped);
 
 /// Adds `batch`.
 void setup_batch(CLI::App& parent, CommandTable& table);

@@ -518,3 +518,58 @@ TEST_CASE("sota batch checks every row, runs them inline or through sotad, never
     CHECK(prompts_seen(world.llm_server).at("blueprint") == blueprints + 1);  // only the new row
     CHECK(json::parse(test::read_text(home.path() / "r.json")).size() == 3);
 }
+
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include "tests/support/fake_wordpress.hpp"
+
+TEST_CASE("sota refresh picks stale WordPress posts, is safe under cron, and runs each once",
+          "[refresh][integration]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    test::FakeHttpServer wp_server;
+    auto wp = std::make_shared<test::FakeWordPress>();
+    test::install_wordpress(wp_server, wp);
+    const auto old1 = wp->add_post("Best Espresso Grinder Guide", "espresso-grinder-guide", 200);
+    const auto old2 = wp->add_post("Burr Grinder Basics", "burr-grinder-basics", 120);
+    wp->add_post("This Week in Coffee", "this-week", 5);
+    auto env = world_env(home, world);
+    env["SOTA_WORDPRESS_URL"] = wp_server.base_url();
+    env["SOTA_WORDPRESS_USER"] = wp->user;
+    env["WORDPRESS_APP_PASSWORD"] = wp->app_password;
+
+    auto dry = run_sota(home, env, {"refresh", "--older-than", "90d", "--dry-run"});
+    INFO(dry.err);
+    REQUIRE(dry.exit_code == 0);
+    CHECK(dry.out.find(std::to_string(old1) + "\t") != std::string::npos);
+    CHECK(dry.out.find(std::to_string(old2) + "\t") != std::string::npos);
+    CHECK(dry.out.find("this-week") == std::string::npos);
+    CHECK(dry.err.find("2 article(s) to refresh (dry run") != std::string::npos);
+    CHECK(world.llm_server.requests().empty());
+
+    {
+        // Another refresh holds the lock: this one skips, successfully.
+        fs::create_directories(home.path() / "run");
+        const int fd =
+            ::open((home.path() / "run" / "refresh.lock").c_str(), O_RDWR | O_CREAT, 0600);
+        REQUIRE(::flock(fd, LOCK_EX) == 0);
+        auto busy = run_sota(home, env, {"refresh", "--older-than", "90d"});
+        CHECK(busy.exit_code == 0);
+        CHECK(busy.err.find("still running; skipping") != std::string::npos);
+        ::close(fd);
+    }
+
+    auto ran = run_sota(home, env, {"refresh", "--older-than", "90d", "--results", "r.csv"});
+    INFO(ran.err);
+    CHECK(ran.exit_code == 0);
+    CHECK(ran.err.find("2 completed, 0 failed") != std::string::npos);
+    CHECK(prompts_seen(world.llm_server).at("blueprint") == 2);
+    auto again = run_sota(home, env, {"refresh", "--older-than", "90d"});
+    CHECK(again.exit_code == 0);
+    CHECK(prompts_seen(world.llm_server).at("blueprint") == 2);  // the same posts: not again
+
+    auto no_site = run_sota(home, world_env(home, world), {"refresh", "--older-than", "90d"});
+    CHECK(no_site.exit_code == 5);
+    CHECK(no_site.err.find("wordpress.url") != std::string::npos);
+}
