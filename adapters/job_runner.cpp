@@ -59,8 +59,8 @@ class RedactingStoreReporter final : public core::pipeline::Reporter {
 
 /// The main content of a page: its <article>, else <main>, else the whole page.
 std::string main_content(const std::string& html) {
+    const std::string lower = core::to_lower(html);
     for (const char* tag : {"article", "main"}) {
-        const std::string lower = core::to_lower(html);
         const auto open = lower.find(std::string("<") + tag);
         const auto close = lower.rfind(std::string("</") + tag + ">");
         if (open != std::string::npos && close != std::string::npos && close > open) {

@@ -267,8 +267,12 @@ core::Expected<std::unique_ptr<core::resilience::ResilientProvider>> Services::r
     std::vector<core::resilience::ChainEntry> chain;
     std::lock_guard lock(m_owned_mutex);  // steps build their clients concurrently
     for (const auto& link : links) {
-        m_owned.push_back(llm(link.provider));
-        chain.push_back({m_owned.back().get(), link.model, secret_name(link.provider),
+        // One client (or pool) per provider for the whole process: every job's chain shares it.
+        auto& client = m_links[link.provider];
+        if (!client) {
+            client = llm(link.provider);
+        }
+        chain.push_back({client.get(), link.model, secret_name(link.provider),
                          key_fingerprint(llm_endpoint(link.provider).api_key)});
     }
     return std::make_unique<core::resilience::ResilientProvider>(

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -94,7 +95,8 @@ class Services {
     std::unique_ptr<core::resilience::Resilience> m_resilience;
     std::unique_ptr<core::resilience::TieredCache> m_cache;
     std::mutex m_owned_mutex;
-    std::vector<std::unique_ptr<core::llm::Provider>> m_owned;  // links of resilient chains
+    /// The links of resilient chains, one per provider, shared by every chain.
+    std::map<core::ProviderKind, std::unique_ptr<core::llm::Provider>> m_links;
     std::unique_ptr<core::SerpClient> m_serp_client;
     std::unique_ptr<core::resilience::ResilientSerp> m_serp;
 };

@@ -255,12 +255,8 @@ std::vector<Event> SqliteStore::events(const std::string& job_id, std::int64_t a
         Event e;
         e.seq = q.getColumn(0).getInt64();
         e.job_id = job_id;
-        const std::string type = q.getColumn(1).getString();
-        for (int t = 0; t <= static_cast<int>(core::pipeline::EventType::result_ready); ++t) {
-            if (type == core::pipeline::to_string(static_cast<core::pipeline::EventType>(t))) {
-                e.type = static_cast<core::pipeline::EventType>(t);
-            }
-        }
+        e.type = core::pipeline::event_type_from_string(q.getColumn(1).getString())
+                     .value_or(core::pipeline::EventType::log);
         e.step = q.getColumn(2).getString();
         e.time = from_ms(q.getColumn(3).getInt64());
         e.data = parse_or_null(q.getColumn(4));

@@ -42,10 +42,6 @@ struct Stream {
     std::chrono::steady_clock::time_point last_sent = std::chrono::steady_clock::now();
 };
 
-bool terminal(JobState s) {
-    return s == JobState::completed || s == JobState::failed || s == JobState::cancelled;
-}
-
 ssize_t stream_read(void* cls, std::uint64_t, char* buf, std::size_t max) {
     auto* s = static_cast<Stream*>(cls);
     while (s->offset >= s->pending.size()) {
@@ -65,7 +61,7 @@ ssize_t stream_read(void* cls, std::uint64_t, char* buf, std::size_t max) {
         }
         const auto job = s->server->store().get_job(s->job);
         // The last events follow the final state closely: a few quiet polls before ending.
-        if (!job || (terminal(job->state) && ++s->idle_terminal_polls >= 4)) {
+        if (!job || (core::pipeline::ended(job->state) && ++s->idle_terminal_polls >= 4)) {
             return MHD_CONTENT_READER_END_OF_STREAM;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(150));
@@ -169,6 +165,18 @@ void on_completed(void*, MHD_Connection*, void** req_cls, MHD_RequestTermination
     *req_cls = nullptr;
 }
 
+/// How a created job is scheduled.
+adapters::JobOptions job_options(const core::api::CreateJob& request, const std::string& key,
+                                 const std::string& batch_id) {
+    adapters::JobOptions options;
+    options.site_pages = request.site_pages;
+    options.queue = request.queue;
+    options.priority = request.priority;
+    options.idempotency_key = key;
+    options.batch_id = batch_id;
+    return options;
+}
+
 /// "2026-11-24" or "2026-11-24T08:00:00Z" as a time point.
 std::optional<core::WallTime> parse_since(const std::string& text) {
     std::tm tm{};
@@ -267,12 +275,7 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
                 return reply;  // 200: the job this key already made
             }
         }
-        adapters::JobOptions options;
-        options.site_pages = request->site_pages;
-        options.queue = request->queue;
-        options.priority = request->priority;
-        options.idempotency_key = key;
-        auto job = m_runner.create(std::move(request->spec), options);
+        auto job = m_runner.create(std::move(request->spec), job_options(*request, key, ""));
         if (!job) {
             return error(job.error());
         }
@@ -488,13 +491,8 @@ ApiServer::Reply ApiServer::create_batch(const std::map<std::string, std::string
                               {"message", request.error().message}});
             continue;
         }
-        adapters::JobOptions options;
-        options.site_pages = request->site_pages;
-        options.queue = request->queue;
-        options.priority = request->priority;
-        options.idempotency_key = row_key;
-        options.batch_id = batch_id;
-        auto job = m_runner.prepare(std::move(request->spec), options);
+        auto job =
+            m_runner.prepare(std::move(request->spec), job_options(*request, row_key, batch_id));
         if (!job) {
             errors.push_back(
                 {{"index", i}, {"code", job.error().code}, {"message", job.error().message}});

@@ -225,11 +225,8 @@ int run_on_daemon(const BatchOptions& options, Context& ctx, const std::vector<P
         bool pending = false;
         for (const auto& [id, line] : line_of) {
             const auto seen = views.find(id);
-            if (seen != views.end()) {
-                const std::string st = seen->second.value("status", "");
-                if (st == "completed" || st == "failed" || st == "cancelled") {
-                    continue;
-                }
+            if (seen != views.end() && core::pipeline::ended(seen->second.value("status", ""))) {
+                continue;
             }
             auto reply = client.call("GET", "/v1/jobs/" + id);
             if (!reply) {
@@ -237,8 +234,7 @@ int run_on_daemon(const BatchOptions& options, Context& ctx, const std::vector<P
                 return core::to_int(core::ExitCode::daemon_unreachable);
             }
             views[id] = json::parse(reply->body, nullptr, false);
-            const std::string st = views[id].value("status", "");
-            pending = pending || !(st == "completed" || st == "failed" || st == "cancelled");
+            pending = pending || !core::pipeline::ended(views[id].value("status", ""));
         }
         if (!pending) {
             break;
@@ -267,20 +263,24 @@ int run_on_daemon(const BatchOptions& options, Context& ctx, const std::vector<P
 
 }  // namespace
 
+void add_pool_flags(CLI::App* command, BatchOptions& o) {
+    command->add_flag("--dry-run", o.dry_run, "Check and show the jobs; run nothing");
+    command->add_flag("--daemon", o.daemon, "Hand the jobs to sotad; print the batch id");
+    command->add_flag("--wait", o.wait, "With --daemon: wait for the jobs and summarize them");
+    command->add_option("--parallel", o.parallel, "Inline: jobs at once (default 2)")
+        ->check(CLI::Range(1, 64));
+    command->add_option("--results", o.results, "Write results to FILE (.csv or .json)");
+    command->add_option("-w,--workflow", o.workflow, "Workflow for jobs that name none");
+    command->add_option("-m,--model", o.model, "Model for jobs that name none");
+}
+
 void setup_batch(CLI::App& parent, CommandTable& table) {
     auto o = std::make_shared<BatchOptions>();
     auto* batch = parent.add_subcommand("batch", "Run many jobs from a CSV or JSON-lines file");
     batch->add_option("file", o->file, "The file (- for stdin)")->required();
-    batch->add_flag("--dry-run", o->dry_run, "Check every row and show the jobs; run nothing");
+    add_pool_flags(batch, *o);
     batch->add_flag("--json", o->json, "With --dry-run: one JSON object per row");
     batch->add_flag("--skip-invalid", o->skip_invalid, "Run the valid rows, skip the rest");
-    batch->add_flag("--daemon", o->daemon, "Hand the jobs to sotad; print the batch id");
-    batch->add_flag("--wait", o->wait, "With --daemon: wait for the batch and summarize it");
-    batch->add_option("--parallel", o->parallel, "Inline: jobs at once (default 2)")
-        ->check(CLI::Range(1, 64));
-    batch->add_option("--results", o->results, "Write results to FILE (.csv or .json)");
-    batch->add_option("-w,--workflow", o->workflow, "Workflow for rows without one");
-    batch->add_option("-m,--model", o->model, "Model for rows without one");
     batch->add_option("--queue", o->queue, "standard or priority, for rows without one")
         ->check(CLI::IsMember({"standard", "priority"}));
     table.add(batch, [o](Context* ctx) { return run_batch(*o, *ctx); });

@@ -34,6 +34,10 @@ struct PlannedJob {
 int run_planned(const BatchOptions& options, Context& ctx, const std::vector<PlannedJob>& jobs,
                 std::size_t skipped);
 
+/// Adds the flags that say how many jobs run: --dry-run, --daemon, --wait, --parallel,
+/// --results, --workflow and --model (`sota batch` and `sota refresh` share them).
+void add_pool_flags(CLI::App* command, BatchOptions& options);
+
 /// Adds `batch`.
 void setup_batch(CLI::App& parent, CommandTable& table);
 

@@ -64,31 +64,11 @@ core::Expected<json> request(adapters::DaemonClient& client, const std::string& 
     return doc.is_discarded() ? json(reply->body) : doc;
 }
 
-bool terminal(const std::string& status) {
-    return status == "completed" || status == "failed" || status == "cancelled";
-}
-
 std::string absolute(const std::string& path) {
     if (path.empty() || path.find("://") != std::string::npos) {
         return path;
     }
     return std::filesystem::absolute(path).string();
-}
-
-/// An event from its JSON line.
-core::pipeline::Event event_from_json(const json& e) {
-    core::pipeline::Event event;
-    event.seq = e.value("seq", std::int64_t{0});
-    event.job_id = e.value("job_id", "");
-    event.step = e.value("step", "");
-    event.data = e.value("data", json::object());
-    const std::string type = e.value("type", "log");
-    for (int t = 0; t <= static_cast<int>(core::pipeline::EventType::result_ready); ++t) {
-        if (type == core::pipeline::to_string(static_cast<core::pipeline::EventType>(t))) {
-            event.type = static_cast<core::pipeline::EventType>(t);
-        }
-    }
-    return event;
 }
 
 /// Sends a job's events (all so far, then new ones if `follow`) to `reporter`, or prints them
@@ -105,7 +85,7 @@ core::Expected<std::string> replay_events(adapters::DaemonClient& client, const 
             }
             const json e = json::parse(line, nullptr, false);
             if (e.is_object()) {
-                reporter.on_event(event_from_json(e));
+                reporter.on_event(core::pipeline::event_from_json(e));
             }
             return true;
         });
@@ -259,7 +239,7 @@ int run_wait(const JobsOptions& o, Context& ctx) {
                 return report(job.error());
             }
             const std::string status = job->value("status", "");
-            if (terminal(status)) {
+            if (core::pipeline::ended(status)) {
                 std::printf("%s %s\n", id.c_str(), status.c_str());
                 all_completed = all_completed && status == "completed";
                 break;

@@ -141,14 +141,7 @@ void setup_refresh(CLI::App& parent, CommandTable& table) {
         ->check(CLI::Range(1, 10000));
     refresh->add_option("--publish", o->publish, "publish: update each post in place")
         ->check(CLI::IsMember({"publish"}));
-    refresh->add_flag("--dry-run", o->run.dry_run, "List what would be refreshed; run nothing");
-    refresh->add_flag("--daemon", o->run.daemon, "Hand the jobs to sotad");
-    refresh->add_flag("--wait", o->run.wait, "With --daemon: wait and summarize");
-    refresh->add_option("--parallel", o->run.parallel, "Inline: jobs at once (default 2)")
-        ->check(CLI::Range(1, 64));
-    refresh->add_option("--results", o->run.results, "Write results to FILE (.csv or .json)");
-    refresh->add_option("-w,--workflow", o->run.workflow, "Workflow (default refresh)");
-    refresh->add_option("-m,--model", o->run.model, "Model for every step that names none");
+    add_pool_flags(refresh, o->run);
     table.add(refresh, [o](Context* ctx) { return run_refresh(*o, *ctx); });
 }
 

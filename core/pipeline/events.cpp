@@ -30,6 +30,25 @@ const char* to_string(EventType type) {
     return "log";
 }
 
+std::optional<EventType> event_type_from_string(std::string_view text) {
+    for (int t = 0; t <= static_cast<int>(EventType::result_ready); ++t) {
+        if (text == to_string(static_cast<EventType>(t))) {
+            return static_cast<EventType>(t);
+        }
+    }
+    return std::nullopt;
+}
+
+Event event_from_json(const nlohmann::json& doc) {
+    Event event;
+    event.seq = doc.value("seq", std::int64_t{0});
+    event.job_id = doc.value("job_id", "");
+    event.step = doc.value("step", "");
+    event.data = doc.value("data", nlohmann::json::object());
+    event.type = event_type_from_string(doc.value("type", "log")).value_or(EventType::log);
+    return event;
+}
+
 nlohmann::json to_json(const Event& event) {
     nlohmann::json doc = {{"type", to_string(event.type)},
                           {"job_id", event.job_id},

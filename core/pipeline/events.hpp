@@ -3,7 +3,9 @@
 #include <cstdint>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -25,6 +27,8 @@ enum class EventType {
 };
 
 const char* to_string(EventType type);
+/// The type named by to_string(), or nothing.
+std::optional<EventType> event_type_from_string(std::string_view text);
 
 /// One event. `seq` is assigned by the store (0 until stored).
 struct Event {
@@ -37,6 +41,8 @@ struct Event {
 };
 
 nlohmann::json to_json(const Event& event);
+/// An event from its JSON form (as streamed by the daemon); an unknown type reads as log.
+Event event_from_json(const nlohmann::json& doc);
 
 /// Receives a job's events as they happen (a terminal renderer, NDJSON, the store, a test
 /// recorder). Called from the engine's and steps' threads; implementations must be thread-safe.

@@ -228,6 +228,16 @@ std::optional<JobState> job_state_from_string(std::string_view text) {
     return std::nullopt;
 }
 
+bool ended(JobState state) {
+    return state == JobState::completed || state == JobState::failed ||
+           state == JobState::cancelled;
+}
+
+bool ended(std::string_view status) {
+    const auto state = job_state_from_string(status);
+    return state && ended(*state);
+}
+
 bool resumable(JobState state) {
     return state == JobState::interrupted || state == JobState::failed ||
            state == JobState::running || state == JobState::queued;

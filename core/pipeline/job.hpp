@@ -57,6 +57,11 @@ Expected<JobSpec> spec_from_json(const nlohmann::json& doc);
 enum class JobState { queued, running, interrupted, completed, failed, cancelled };
 const char* to_string(JobState state);
 std::optional<JobState> job_state_from_string(std::string_view text);
+/// Whether a job has ended: completed, failed or cancelled.
+bool ended(JobState state);
+/// The same for a status as the API spells it ("completed", ...); unknown statuses have not.
+bool ended(std::string_view status);
+
 /// Whether a job in this state may be resumed (interrupted, failed, or running but abandoned).
 bool resumable(JobState state);
 

@@ -86,19 +86,6 @@ test::ProcessResult run_sota(const test::TempHome& home, std::map<std::string, s
     return test::run_process(spec);
 }
 
-std::map<std::string, int> prompts_seen(const test::FakeHttpServer& llm) {
-    std::map<std::string, int> seen;
-    for (const auto& r : llm.requests()) {
-        const json body = json::parse(r.body, nullptr, false);
-        if (body.is_object() && body.contains("response_format")) {
-            ++seen[body["response_format"]["json_schema"].value("name", "?")];
-        } else if (r.body.find("Write the section") != std::string::npos) {
-            ++seen["write_section"];
-        }
-    }
-    return seen;
-}
-
 /// Sends raw bytes to the socket and returns the answer.
 std::string raw_exchange(const fs::path& socket, const std::string& bytes) {
     const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
@@ -173,6 +160,15 @@ TEST_CASE("sotad takes jobs over its socket: submit, wait, status, result, list"
     CHECK(test::read_text(home.path() / "a.html").find("<h1>") != std::string::npos);
     auto list = run_sota(home, env, {"list", "--json"});
     CHECK(json::parse(list.out)["jobs"][0]["id"] == id);
+    auto none_failed = run_sota(home, env, {"list", "--status", "failed", "--json"});
+    CHECK(json::parse(none_failed.out)["jobs"].empty());
+    auto table = run_sota(home, env, {"list", "--status", "completed"});
+    CHECK(table.out.find(id + "  completed  8/8") != std::string::npos);
+    auto health = run_sota(home, env, {"status", "--json"});
+    REQUIRE(health.exit_code == 0);
+    CHECK(json::parse(health.out)["stats"]["jobs"]["completed"] == 1);
+    auto events = run_sota(home, env, {"logs", id, "--json"});
+    CHECK(json::parse(first_line(events.out))["type"] == "status_change");
 
     // The same Idempotency-Key gives back the same job.
     auto a = run_sota(home, env, {"submit", "--keyword", k_keyword, "--idempotency-key", "row-7"});
@@ -246,12 +242,12 @@ TEST_CASE("after kill -9 every accepted job completes and no checkpointed step r
         ids.push_back(first_line(r.out));
     }
     // Both workers are writing sections; the third job waits in the queue.
-    for (int i = 0; i < 400 && prompts_seen(world.llm_server)["write_section"] < 2; ++i) {
+    for (int i = 0; i < 400 && test::prompts_seen(world.llm_server)["write_section"] < 2; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     CHECK(daemon->stop(SIGKILL) == 128 + SIGKILL);
-    const auto before = prompts_seen(world.llm_server);
+    const auto before = test::prompts_seen(world.llm_server);
     CHECK(before.at("blueprint") == 2);
 
     world.section_delay_ms->store(0);
@@ -261,7 +257,7 @@ TEST_CASE("after kill -9 every accepted job completes and no checkpointed step r
     auto waited = run_sota(home, env, wait);
     INFO(daemon->log());
     CHECK(waited.exit_code == 0);
-    const auto after = prompts_seen(world.llm_server);
+    const auto after = test::prompts_seen(world.llm_server);
     CHECK(after.at("semantic_keywords") == 3);  // once per job, never again after the restart
     CHECK(after.at("gap_analysis") == 3);
     CHECK(after.at("blueprint") == 3);
@@ -314,7 +310,7 @@ TEST_CASE("jobs are cancelled and retried through the daemon", "[daemon][integra
     world.section_delay_ms->store(8000);
     auto daemon = start_daemon(home, env);
     const std::string id = first_line(run_sota(home, env, {"submit", "--keyword", k_keyword}).out);
-    for (int i = 0; i < 400 && prompts_seen(world.llm_server)["write_section"] == 0; ++i) {
+    for (int i = 0; i < 400 && test::prompts_seen(world.llm_server)["write_section"] == 0; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     const auto start = std::chrono::steady_clock::now();
@@ -329,7 +325,8 @@ TEST_CASE("jobs are cancelled and retried through the daemon", "[daemon][integra
     world.section_delay_ms->store(0);
     CHECK(run_sota(home, env, {"retry", id}).exit_code == 0);
     CHECK(run_sota(home, env, {"wait", id, "--timeout", "60"}).exit_code == 0);
-    CHECK(prompts_seen(world.llm_server).at("blueprint") == 1);  // resumed after the blueprint
+    CHECK(test::prompts_seen(world.llm_server).at("blueprint") ==
+          1);  // resumed after the blueprint
 }
 
 TEST_CASE("without a daemon the job commands say how to start one and exit 3",
@@ -496,7 +493,7 @@ TEST_CASE("sota batch checks every row, runs them inline or through sotad, never
     CHECK(results.rfind("line,keyword,job_id,status,score,cost_usd,tokens,directory,error", 0) ==
           0);
     CHECK(results.find("\r\n4,espresso grinder refresh,,failed,") != std::string::npos);
-    const auto blueprints = prompts_seen(world.llm_server).at("blueprint");
+    const auto blueprints = test::prompts_seen(world.llm_server).at("blueprint");
     CHECK(blueprints == 2);
 
     // The same file again, inline or through the daemon: finished rows are not run again.
@@ -515,7 +512,8 @@ TEST_CASE("sota batch checks every row, runs them inline or through sotad, never
     CHECK(submitted.exit_code == 0);
     CHECK(first_line(submitted.out).rfind("batch_", 0) == 0);
     CHECK(submitted.err.find("3 completed, 0 failed") != std::string::npos);
-    CHECK(prompts_seen(world.llm_server).at("blueprint") == blueprints + 1);  // only the new row
+    CHECK(test::prompts_seen(world.llm_server).at("blueprint") ==
+          blueprints + 1);  // only the new row
     CHECK(json::parse(test::read_text(home.path() / "r.json")).size() == 3);
 }
 
@@ -564,10 +562,18 @@ TEST_CASE("sota refresh picks stale WordPress posts, is safe under cron, and run
     INFO(ran.err);
     CHECK(ran.exit_code == 0);
     CHECK(ran.err.find("2 completed, 0 failed") != std::string::npos);
-    CHECK(prompts_seen(world.llm_server).at("blueprint") == 2);
+    CHECK(test::prompts_seen(world.llm_server).at("blueprint") == 2);
     auto again = run_sota(home, env, {"refresh", "--older-than", "90d"});
     CHECK(again.exit_code == 0);
-    CHECK(prompts_seen(world.llm_server).at("blueprint") == 2);  // the same posts: not again
+    CHECK(test::prompts_seen(world.llm_server).at("blueprint") == 2);  // the same posts: not again
+
+    // Or from a list of pages instead of WordPress.
+    test::write_text(home.path() / "pages.txt",
+                     "https://blog.example/dial-in-espresso/\nhttps://blog.example/burr-care/\n");
+    auto listed =
+        run_sota(home, env, {"refresh", "--from", "pages.txt", "--dry-run", "--limit", "1"});
+    CHECK(listed.exit_code == 0);
+    CHECK(listed.out == "-\t-\thttps://blog.example/dial-in-espresso/\n");
 
     auto no_site = run_sota(home, world_env(home, world), {"refresh", "--older-than", "90d"});
     CHECK(no_site.exit_code == 5);

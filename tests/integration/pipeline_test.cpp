@@ -44,27 +44,6 @@ test::ProcessResult run_sota(const test::TempHome& home, std::vector<std::string
     return test::run_process(spec);
 }
 
-/// Which prompt each model request carried.
-std::map<std::string, int> prompts_seen(const test::FakeHttpServer& llm) {
-    std::map<std::string, int> seen;
-    for (const auto& r : llm.requests()) {
-        const json body = json::parse(r.body, nullptr, false);
-        if (body.is_discarded()) {
-            continue;
-        }
-        std::string name = "other";
-        if (body.contains("response_format")) {
-            name = body["response_format"]["json_schema"].value("name", "?");
-        } else if (r.body.find("Write the section") != std::string::npos) {
-            name = "write_section";
-        } else if (r.body.find("Write the introduction") != std::string::npos) {
-            name = "write_intro";
-        }
-        ++seen[name];
-    }
-    return seen;
-}
-
 json read_json(const fs::path& file) {
     std::ifstream in(file);
     return json::parse(in, nullptr, false);
@@ -78,7 +57,7 @@ std::string job_id_from(const std::string& err) {
 
 /// Waits (at most 20 s) until the model has been asked to write a section.
 void wait_for_generation(const test::DemoWorld& world) {
-    for (int i = 0; i < 400 && prompts_seen(world.llm_server)["write_section"] == 0; ++i) {
+    for (int i = 0; i < 400 && test::prompts_seen(world.llm_server)["write_section"] == 0; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -149,7 +128,7 @@ TEST_CASE("sota run writes a scored article through the eight steps", "[pipeline
     CHECK(html.find("<meta name=\"description\"") != std::string::npos);
     CHECK(test::read_text(out / "report.txt").find("Score:    ") != std::string::npos);
 
-    const auto seen = prompts_seen(world.llm_server);
+    const auto seen = test::prompts_seen(world.llm_server);
     CHECK(seen.at("semantic_keywords") == 1);
     CHECK(seen.at("gap_analysis") == 1);
     CHECK(seen.at("blueprint") == 1);
@@ -165,7 +144,7 @@ TEST_CASE("sota run writes a scored article through the eight steps", "[pipeline
     auto again = run_sota(
         home, {"run", "--keyword", k_keyword, "--out", (home.path() / "again").string()}, &world);
     REQUIRE(again.exit_code == 0);
-    const auto seen_again = prompts_seen(world.llm_server);
+    const auto seen_again = test::prompts_seen(world.llm_server);
     CHECK(seen_again.at("semantic_keywords") == 1);
     CHECK(seen_again.at("gap_analysis") == 1);
     CHECK(seen_again.at("blueprint") == 2);
@@ -188,7 +167,7 @@ TEST_CASE("a run killed mid-step resumes without repeating a finished step's cal
     });
     REQUIRE(killed.exit_code == 128 + SIGKILL);
     const std::string id = job_id_from(killed.err);
-    const auto before = prompts_seen(world.llm_server);
+    const auto before = test::prompts_seen(world.llm_server);
     CHECK(before.at("blueprint") == 1);
     CHECK(world.serp_server.count("/search") == 1);
     CHECK_FALSE(fs::exists(home.path() / "out" / "article.md"));
@@ -201,7 +180,7 @@ TEST_CASE("a run killed mid-step resumes without repeating a finished step's cal
     REQUIRE(resumed.exit_code == 0);
     CHECK(resumed.err.find("Resuming job " + id) != std::string::npos);
     CHECK(resumed.err.find("semantic_keywords restored from its checkpoint") != std::string::npos);
-    const auto after = prompts_seen(world.llm_server);
+    const auto after = test::prompts_seen(world.llm_server);
     // Finished before the kill: never asked again.
     CHECK(after.at("semantic_keywords") == 1);
     CHECK(after.at("gap_analysis") == 1);
@@ -243,7 +222,7 @@ TEST_CASE("Ctrl-C stops a run at once and says how to resume it", "[pipeline][ru
     world.section_delay_ms->store(0);
     auto resumed = run_sota(home, {"run", "--resume", id}, &world);
     CHECK(resumed.exit_code == 0);
-    CHECK(prompts_seen(world.llm_server).at("blueprint") == 1);
+    CHECK(test::prompts_seen(world.llm_server).at("blueprint") == 1);
 }
 
 TEST_CASE("sota run --json prints each event as one JSON line", "[pipeline][run]") {

@@ -53,3 +53,28 @@ TEST_CASE("sota workflow list, show and validate", "[workflow][cli]") {
     CHECK(unknown.exit_code == 2);
     CHECK(unknown.err.find("did you mean 'quick'") != std::string::npos);
 }
+
+TEST_CASE("sota schedule next prints run times in a zone, as text or JSON", "[schedule][cli]") {
+    test::TempHome home;
+    auto text = sota_run(home, {"schedule", "next", "30 2 * * *", "--tz", "America/New_York",
+                                "--from", "2026-03-07 12:00", "--count", "2"});
+    REQUIRE(text.exit_code == 0);
+    CHECK(text.out ==
+          "2026-03-08 03:00 America/New_York  (2026-03-08T07:00:00Z)\n"
+          "2026-03-09 02:30 America/New_York  (2026-03-09T06:30:00Z)\n");
+    auto json_out = sota_run(home, {"schedule", "next", "@monthly", "--tz", "UTC", "--from",
+                                    "2026-11-24T08:00:00Z", "--count", "2", "--json"});
+    REQUIRE(json_out.exit_code == 0);
+    const auto doc = nlohmann::json::parse(json_out.out);
+    CHECK(doc["tz"] == "UTC");
+    CHECK(doc["runs"][0]["utc"] == "2026-12-01T00:00:00Z");
+    CHECK(doc["runs"][1]["local"] == "2027-01-01 00:00");
+    auto bad = sota_run(home, {"schedule", "next", "0 25 * * *", "--tz", "UTC"});
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("hour: '25' is outside 0-23") != std::string::npos);
+    auto zone = sota_run(home, {"schedule", "next", "@daily", "--tz", "Nowhere/City"});
+    CHECK(zone.exit_code == 2);
+    auto from = sota_run(home, {"schedule", "next", "@daily", "--from", "yesterday"});
+    CHECK(from.exit_code == 2);
+    CHECK(from.err.find("--from takes") != std::string::npos);
+}

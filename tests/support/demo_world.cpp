@@ -69,7 +69,8 @@ const std::map<std::string, std::vector<std::string>>& paragraphs_by_subheading(
         {"Flat burrs",
          {"Flat burrs are two parallel rings of teeth. They grind fast and produce a narrow "
           "particle range, which gives clear, bright espresso with distinct flavour notes.",
-          "They need careful alignment and heat up more in long sessions. For one or two shots a "
+          "They need careful alignment and heat up more when grinding for a crowd. For one or two "
+          "shots a "
           "day at home, that heat hardly matters."}},
         {"Conical burrs",
          {"Conical burrs pair a cone inside a ring. They turn slower, run cooler and forgive "
@@ -105,7 +106,7 @@ const std::map<std::string, std::vector<std::string>>& paragraphs_by_subheading(
          {"Change one thing at a time. Keep the dose fixed, adjust the grind, and time each "
           "shot until it lands between 25 and 30 seconds.",
           "Taste tells you the rest. Sour means grind finer, bitter means grind coarser. Write "
-          "the setting on the bag so the next session starts closer."}},
+          "the setting on the bag so the next bag starts closer."}},
     };
     return bank;
 }
@@ -289,7 +290,7 @@ void install_demo_serper(FakeHttpServer& server, std::shared_ptr<FakeSerp> fake,
         static const std::vector<std::string> research_snippets = {
             "Uneven particle sizes extract unevenly: fines over-extract and boulders stay sour.",
             "Retention under half a gram keeps single dosing fresh and repeatable.",
-            "Burrs that heat up during long sessions shift extraction and flavour.",
+            "Burrs that heat up during long grinding runs shift extraction and flavour.",
             "Measured noise ranged from 62 to 84 decibels at one metre across home grinders.",
             "Finer grind settings raise extraction yield until channeling sets in.",
         };
@@ -360,6 +361,26 @@ std::string demo_reply(const json& body) {
         return section_text(keyword, heading, subs);
     }
     return "A plain answer.";
+}
+
+std::map<std::string, int> prompts_seen(const FakeHttpServer& llm) {
+    std::map<std::string, int> seen;
+    for (const auto& r : llm.requests()) {
+        const json body = json::parse(r.body, nullptr, false);
+        if (body.is_discarded()) {
+            continue;
+        }
+        std::string name = "other";
+        if (body.contains("response_format")) {
+            name = body["response_format"]["json_schema"].value("name", "?");
+        } else if (r.body.find("Write the section") != std::string::npos) {
+            name = "write_section";
+        } else if (r.body.find("Write the introduction") != std::string::npos) {
+            name = "write_intro";
+        }
+        ++seen[name];
+    }
+    return seen;
 }
 
 DemoWorld::DemoWorld()

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -15,6 +16,10 @@ namespace sota::test {
 /// its schema name or wording) with content of the right shape about the keyword, the way a
 /// real model would, deterministically. Used for the shipped demo recording and pipeline tests.
 std::string demo_reply(const nlohmann::json& openai_request);
+
+/// How many requests to `llm` carried each built-in prompt (by schema name, or write_section /
+/// write_intro for text prompts; "other" for the rest).
+std::map<std::string, int> prompts_seen(const FakeHttpServer& llm);
 
 /// An OpenAI-compatible model, Serper and six competitor/reference sites, all on 127.0.0.1.
 /// The sites have realistic names (home-barista.example, ...) reached through http.connect_to.
