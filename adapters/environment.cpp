@@ -3,6 +3,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <filesystem>
+
 extern char** environ;
 
 namespace sota::adapters {
@@ -26,6 +28,21 @@ core::EnvMap snapshot_environment() {
 
 unsigned current_uid() {
     return static_cast<unsigned>(geteuid());
+}
+
+std::string sibling_program(const std::string& name, const std::string& build_dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        for (const fs::path& candidate :
+             {self.parent_path() / name, self.parent_path().parent_path() / build_dir / name}) {
+            if (::access(candidate.c_str(), X_OK) == 0) {
+                return candidate.string();
+            }
+        }
+    }
+    return name;
 }
 
 }  // namespace sota::adapters

@@ -11,4 +11,8 @@ core::EnvMap snapshot_environment();
 /// The effective user id.
 unsigned current_uid();
 
+/// The path of another of sota's programs: beside this executable (installed), else in the
+/// build tree's `build_dir` next to this executable's directory, else `name` (found on PATH).
+std::string sibling_program(const std::string& name, const std::string& build_dir);
+
 }  // namespace sota::adapters

@@ -114,6 +114,35 @@ const std::vector<const char*> k_migrations = {
     ALTER TABLE jobs ADD COLUMN batch_id TEXT;
     CREATE INDEX jobs_batch ON jobs (batch_id, state);
     )SQL",
+    // 6: schedules kept by sotad, and each run (or skipped run) of them.
+    R"SQL(
+    CREATE TABLE schedules (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        cron TEXT NOT NULL,
+        tz TEXT NOT NULL,
+        command TEXT NOT NULL,
+        cwd TEXT NOT NULL DEFAULT '',
+        missed TEXT NOT NULL DEFAULT 'once',
+        paused INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        next_run_at INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX schedules_name ON schedules (name) WHERE name != '';
+    CREATE TABLE schedule_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        schedule_id TEXT NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        scheduled_for INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        outcome TEXT NOT NULL,
+        exit_code INTEGER NOT NULL DEFAULT 0,
+        pid INTEGER NOT NULL DEFAULT 0,
+        log TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX schedule_runs_schedule ON schedule_runs (schedule_id, id);
+    )SQL",
 };
 
 }  // namespace

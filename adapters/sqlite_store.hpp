@@ -8,6 +8,7 @@
 #include "core/resilience/cache.hpp"
 #include "core/resilience/circuit_breaker.hpp"
 #include "core/resilience/deferred_publisher.hpp"
+#include "core/schedule/schedule.hpp"
 
 namespace SQLite {
 class Database;
@@ -109,6 +110,27 @@ class SqliteStore final : public core::resilience::CacheStore,
     std::vector<core::pipeline::JobRecord> list_jobs(const JobFilter& filter);
     /// How many jobs are in each state.
     std::map<std::string, std::int64_t> job_counts();
+
+    // Schedules kept by sotad (sqlite_store_schedules.cpp).
+    /// Adds a schedule; a name already taken is a conflict ("schedule.name_taken").
+    core::Status add_schedule(const core::schedule::Schedule& schedule);
+    /// Every schedule, oldest first.
+    std::vector<core::schedule::Schedule> schedules();
+    /// A schedule by id or by name.
+    std::optional<core::schedule::Schedule> find_schedule(const std::string& id_or_name);
+    /// Saves `paused` and `next_run_at`.
+    core::Status update_schedule(const core::schedule::Schedule& schedule);
+    /// Removes a schedule and its runs; false if there was none.
+    bool remove_schedule(const std::string& id);
+    /// Records a run; returns its id.
+    std::int64_t add_schedule_run(const core::schedule::ScheduleRun& run);
+    /// Saves a run's outcome, exit code, end, pid and log.
+    void update_schedule_run(const core::schedule::ScheduleRun& run);
+    /// A schedule's runs, newest first.
+    std::vector<core::schedule::ScheduleRun> schedule_runs(const std::string& schedule_id,
+                                                           int limit);
+    /// Marks runs still "running" (their sotad died) as "interrupted"; returns how many.
+    int interrupt_schedule_runs(core::WallTime now);
 
   private:
     SqliteStore() = default;

@@ -49,9 +49,10 @@ CLI::App* selected_command(CLI::App& root) {
 // The first argument no command or option claimed, searching from the selected command up.
 std::optional<std::string> first_leftover(CLI::App& root) {
     for (CLI::App* at = selected_command(root); at; at = at->get_parent()) {
-        const auto left = at->remaining(false);
-        if (!left.empty()) {
-            return left.front();
+        for (const auto& word : at->remaining(false)) {
+            if (word != "--") {  // the parser keeps the positional mark among the extras
+                return word;
+            }
         }
     }
     return std::nullopt;
@@ -103,6 +104,15 @@ CliApp::CliApp()
 }
 
 CliApp::~CliApp() = default;
+
+int CliApp::check(const std::vector<std::string>& words) {
+    std::vector<const char*> argv = {"sota"};
+    for (const auto& w : words) {
+        argv.push_back(w.c_str());
+    }
+    m_check_only = true;
+    return run(static_cast<int>(argv.size()), argv.data(), {});
+}
 
 int CliApp::usage_error(const std::string& message, const CLI::App& at) {
     const std::string path = command_path(at);
@@ -184,6 +194,10 @@ int CliApp::run(int argc, const char* const* argv, core::EnvMap env) {
     }
 
     const auto* entry = m_table.find(command);
+    if (m_check_only) {
+        return entry ? 0
+                     : usage_error("`" + command_path(*command) + "` needs a subcommand", *command);
+    }
     if (!entry) {
         std::cout << command->help();
         return command == &app ? 0 : core::to_int(core::ExitCode::usage);

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "cli/command_table.hpp"
 #include "cli/context.hpp"
@@ -24,6 +26,10 @@ class CliApp {
     /// input.
     int run(int argc, const char* const* argv, core::EnvMap env);
 
+    /// Parses `sota WORDS...` as run() would and runs nothing: 0 if it is a valid command line,
+    /// else the usage error is printed and its exit code returned.
+    int check(const std::vector<std::string>& words);
+
     /// The root of the command tree (for completion and tests).
     CLI::App& root() { return *m_app; }
     const CommandTable& table() const { return m_table; }
@@ -34,6 +40,7 @@ class CliApp {
     std::unique_ptr<CLI::App> m_app;
     GlobalOptions m_globals;
     CommandTable m_table;
+    bool m_check_only = false;
 };
 
 }  // namespace sota::cli

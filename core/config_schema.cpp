@@ -224,6 +224,13 @@ const std::vector<KeySpec>& config_schema() {
          "start sotad when a job command finds it not running"},
         {"daemon.priority_share", ValueType::number, "0.25",
          "share of sotad's workers kept for the priority queue", 0, 0.9},
+        {"schedule.missed",
+         ValueType::choice,
+         "once",
+         "runs a schedule missed while sotad was down: once (run one now) or skip",
+         0,
+         0,
+         {"once", "skip"}},
 
         {"wordpress.url", ValueType::string, "", "WordPress site URL, e.g. https://example.com"},
         {"wordpress.user", ValueType::string, "", "WordPress user for the application password"},

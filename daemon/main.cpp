@@ -18,6 +18,7 @@
 #include "core/exit_codes.hpp"
 #include "core/version.hpp"
 #include "daemon/scheduler.hpp"
+#include "daemon/schedules.hpp"
 #include "daemon/server.hpp"
 
 namespace {
@@ -106,13 +107,22 @@ int main(int argc, char** argv) {
     const double share = ctx->config().get(sota::core::Key<double>{"daemon.priority_share"});
     const int reserved = static_cast<int>(share * workers);
     sota::daemon::Scheduler scheduler(runner, store, workers, log, reserved);
-    sota::daemon::ApiServer server(runner, store, scheduler);
+    sota::daemon::ScheduleKeeper::Options schedule_options;
+    schedule_options.sota_program = sota::adapters::sibling_program("sota", "cli");
+    schedule_options.log_dir = paths.state_dir / "schedule-runs";
+    schedule_options.missed =
+        sota::core::schedule::missed_from_string(
+            ctx->config().get(sota::core::Key<std::string>{"schedule.missed"}))
+            .value_or(sota::core::schedule::Missed::once);
+    sota::daemon::ScheduleKeeper schedules(store, schedule_options);
+    sota::daemon::ApiServer server(runner, store, scheduler, &schedules);
     const std::filesystem::path socket =
         socket_path.empty() ? paths.socket_file() : std::filesystem::path(socket_path);
     if (auto ok = server.start(socket); !ok) {
         return exit_with(ok.error());
     }
     scheduler.start();
+    schedules.start();
     spdlog::info(
         "sotad {} listening on {} with {} worker(s) ({} kept for the priority queue), "
         "pid {}",
@@ -131,6 +141,7 @@ int main(int argc, char** argv) {
     }
     spdlog::info("draining: no new jobs; running jobs stop at a checkpoint and are requeued");
     server.refuse_new_jobs();
+    schedules.stop();
     scheduler.drain();
     server.stop();
     spdlog::info("sotad stopped");

@@ -194,8 +194,45 @@ std::optional<core::WallTime> parse_since(const std::string& text) {
 }  // namespace
 
 ApiServer::ApiServer(adapters::JobRunner& runner, adapters::SqliteStore& store,
-                     Scheduler& scheduler)
-    : m_runner(runner), m_store(store), m_scheduler(scheduler) {}
+                     Scheduler& scheduler, ScheduleKeeper* schedules)
+    : m_runner(runner), m_store(store), m_scheduler(scheduler), m_schedules(schedules) {}
+
+ApiServer::Reply ApiServer::schedule_route(const std::string& name, const std::string& id,
+                                           const std::string& body) {
+    if (!m_schedules) {
+        return error(
+            {core::ErrorKind::not_found, "route.unknown", "this sotad keeps no schedules"});
+    }
+    core::Expected<json> answer = json();
+    int status = 200;
+    if (name == "list_schedules") {
+        answer = m_schedules->list();
+    } else if (name == "create_schedule") {
+        const json doc = json::parse(body, nullptr, false);
+        if (doc.is_discarded()) {
+            return error({core::ErrorKind::usage, "request.bad_json",
+                          "the body is not JSON: send {\"cron\": ..., \"command\": [...]}"});
+        }
+        answer = m_schedules->add(doc);
+        status = 201;
+    } else if (name == "get_schedule") {
+        answer = m_schedules->get(id);
+    } else if (name == "remove_schedule") {
+        answer = m_schedules->remove(id);
+    } else if (name == "pause_schedule" || name == "resume_schedule") {
+        answer = m_schedules->set_paused(id, name == "pause_schedule");
+    } else {
+        answer = m_schedules->run_now(id);
+        status = 202;
+    }
+    if (!answer) {
+        return error(answer.error());
+    }
+    Reply reply;
+    reply.status = status;
+    reply.body = answer->dump();
+    return reply;
+}
 
 ApiServer::~ApiServer() {
     stop();
@@ -283,6 +320,9 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
         reply.status = 202;
         reply.body = job_view(*job).dump();
         return reply;
+    }
+    if (name.find("schedule") != std::string::npos) {
+        return schedule_route(name, match->id, body);
     }
     if (name == "create_batch") {
         return create_batch(headers, body);

@@ -10,6 +10,7 @@
 #include "adapters/sqlite_store.hpp"
 #include "core/api/protocol.hpp"
 #include "daemon/scheduler.hpp"
+#include "daemon/schedules.hpp"
 
 struct MHD_Daemon;
 struct MHD_Connection;
@@ -22,7 +23,8 @@ namespace sota::daemon {
 /// client sends can stop the server.
 class ApiServer {
   public:
-    ApiServer(adapters::JobRunner& runner, adapters::SqliteStore& store, Scheduler& scheduler);
+    ApiServer(adapters::JobRunner& runner, adapters::SqliteStore& store, Scheduler& scheduler,
+              ScheduleKeeper* schedules = nullptr);
     ~ApiServer();
 
     /// Binds `socket` (mode 0600; a stale file is replaced) and starts serving.
@@ -50,10 +52,12 @@ class ApiServer {
   private:
     Reply error(const core::Error& error);
     Reply create_batch(const std::map<std::string, std::string>& headers, const std::string& body);
+    Reply schedule_route(const std::string& name, const std::string& id, const std::string& body);
 
     adapters::JobRunner& m_runner;
     adapters::SqliteStore& m_store;
     Scheduler& m_scheduler;
+    ScheduleKeeper* m_schedules = nullptr;
     std::atomic<bool> m_draining{false};
     std::atomic<bool> m_stopping{false};
     std::mutex m_create_mutex;  // one create at a time: idempotency keys are checked then set

@@ -14,13 +14,13 @@
 #include <thread>
 
 #include "adapters/daemon_client.hpp"
+#include "adapters/environment.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "core/exit_codes.hpp"
 
 namespace sota::cli {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
@@ -37,17 +37,7 @@ std::optional<int> running_pid(Context& ctx) {
 
 /// sotad beside this sota (installed, or the build tree's daemon/), else the one on PATH.
 std::string sotad_path() {
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        for (const fs::path& candidate : {self.parent_path() / "sotad",
-                                          self.parent_path().parent_path() / "daemon" / "sotad"}) {
-            if (::access(candidate.c_str(), X_OK) == 0) {
-                return candidate.string();
-            }
-        }
-    }
-    return "sotad";
+    return adapters::sibling_program("sotad", "daemon");
 }
 
 int run_stop(Context& ctx) {

@@ -21,10 +21,7 @@ namespace sota::cli {
 
 using nlohmann::json;
 
-namespace {
-
-/// Reports a failed exchange: exit 3 for an unreachable daemon, else by the error's kind.
-int report(const core::Error& error) {
+int report_daemon_error(const core::Error& error) {
     print_error(error);
     if (error.code == "daemon.unreachable") {
         return core::to_int(core::ExitCode::daemon_unreachable);
@@ -32,7 +29,6 @@ int report(const core::Error& error) {
     return core::to_int(core::exit_code_for(error.kind));
 }
 
-/// An answer that is not 2xx, as an Error from its JSON body.
 core::Error reply_error(const adapters::DaemonReply& reply) {
     const json body = json::parse(reply.body, nullptr, false);
     core::Error e{core::ErrorKind::provider, "daemon.error",
@@ -49,10 +45,9 @@ core::Error reply_error(const adapters::DaemonReply& reply) {
     return e;
 }
 
-/// A request to sotad that must answer 2xx; the body parsed.
-core::Expected<json> request(adapters::DaemonClient& client, const std::string& method,
-                             const std::string& path, const std::string& body = "",
-                             const std::map<std::string, std::string>& headers = {}) {
+core::Expected<json> daemon_request(adapters::DaemonClient& client, const std::string& method,
+                                    const std::string& path, const std::string& body,
+                                    const std::map<std::string, std::string>& headers) {
     auto reply = client.call(method, path, body, headers);
     if (!reply) {
         return core::fail(reply.error());
@@ -63,6 +58,17 @@ core::Expected<json> request(adapters::DaemonClient& client, const std::string& 
     const json doc = json::parse(reply->body, nullptr, false);
     return doc.is_discarded() ? json(reply->body) : doc;
 }
+
+adapters::DaemonClient client_for(Context& ctx) {
+    if (ctx.config().get(core::Key<bool>{"daemon.autostart"})) {
+        if (auto started = start_daemon(ctx, true); !started) {
+            print_error(started.error());
+        }
+    }
+    return adapters::DaemonClient(ctx.paths().socket_file());
+}
+
+namespace {
 
 std::string absolute(const std::string& path) {
     if (path.empty() || path.find("://") != std::string::npos) {
@@ -92,7 +98,7 @@ core::Expected<std::string> replay_events(adapters::DaemonClient& client, const 
     if (!streamed) {
         return core::fail(streamed.error());
     }
-    auto job = request(client, "GET", "/v1/jobs/" + id);
+    auto job = daemon_request(client, "GET", "/v1/jobs/" + id);
     if (!job) {
         return core::fail(job.error());
     }
@@ -119,26 +125,16 @@ void print_job(const json& j) {
     }
 }
 
-/// The client for this user's sotad, started first if daemon.autostart is set.
-adapters::DaemonClient client_for(Context& ctx) {
-    if (ctx.config().get(core::Key<bool>{"daemon.autostart"})) {
-        if (auto started = start_daemon(ctx, true); !started) {
-            print_error(started.error());
-        }
-    }
-    return adapters::DaemonClient(ctx.paths().socket_file());
-}
-
 int run_status(const JobsOptions& o, Context& ctx) {
     auto client = client_for(ctx);
     if (o.ids.empty()) {
-        auto health = request(client, "GET", "/v1/health");
+        auto health = daemon_request(client, "GET", "/v1/health");
         if (!health) {
-            return report(health.error());
+            return report_daemon_error(health.error());
         }
-        auto stats = request(client, "GET", "/v1/stats");
+        auto stats = daemon_request(client, "GET", "/v1/stats");
         if (!stats) {
-            return report(stats.error());
+            return report_daemon_error(stats.error());
         }
         if (o.json) {
             std::printf("%s\n", json{{"health", *health}, {"stats", *stats}}.dump(2).c_str());
@@ -155,9 +151,9 @@ int run_status(const JobsOptions& o, Context& ctx) {
     }
     int code = 0;
     for (const auto& id : o.ids) {
-        auto job = request(client, "GET", "/v1/jobs/" + id);
+        auto job = daemon_request(client, "GET", "/v1/jobs/" + id);
         if (!job) {
-            code = report(job.error());
+            code = report_daemon_error(job.error());
             continue;
         }
         if (o.json) {
@@ -175,9 +171,9 @@ int run_list(const JobsOptions& o, Context& ctx) {
     if (!o.status.empty()) {
         path += "&status=" + o.status;
     }
-    auto jobs = request(client, "GET", path);
+    auto jobs = daemon_request(client, "GET", path);
     if (!jobs) {
-        return report(jobs.error());
+        return report_daemon_error(jobs.error());
     }
     if (o.json) {
         std::printf("%s\n", jobs->dump(2).c_str());
@@ -198,9 +194,9 @@ int run_post(const JobsOptions& o, Context& ctx, const char* action) {
     auto client = client_for(ctx);
     int code = 0;
     for (const auto& id : o.ids) {
-        auto job = request(client, "POST", "/v1/jobs/" + id + "/" + action);
+        auto job = daemon_request(client, "POST", "/v1/jobs/" + id + "/" + action);
         if (!job) {
-            code = report(job.error());
+            code = report_daemon_error(job.error());
             continue;
         }
         std::printf("%s %s\n", id.c_str(), job->value("status", "").c_str());
@@ -212,17 +208,17 @@ int run_result(const JobsOptions& o, Context& ctx) {
     auto client = client_for(ctx);
     auto reply = client.call("GET", "/v1/jobs/" + o.ids.front() + "/result?format=" + o.format);
     if (!reply) {
-        return report(reply.error());
+        return report_daemon_error(reply.error());
     }
     if (reply->status != 200) {
-        return report(reply_error(*reply));
+        return report_daemon_error(reply_error(*reply));
     }
     if (o.output.empty() || o.output == "-") {
         std::fwrite(reply->body.data(), 1, reply->body.size(), stdout);
         return 0;
     }
     if (auto ok = adapters::write_file_atomically(o.output, reply->body, 0644); !ok) {
-        return report(ok.error());
+        return report_daemon_error(ok.error());
     }
     std::fprintf(stderr, "wrote %s\n", o.output.c_str());
     return 0;
@@ -234,9 +230,9 @@ int run_wait(const JobsOptions& o, Context& ctx) {
     bool all_completed = true;
     for (const auto& id : o.ids) {
         while (true) {
-            auto job = request(client, "GET", "/v1/jobs/" + id);
+            auto job = daemon_request(client, "GET", "/v1/jobs/" + id);
             if (!job) {
-                return report(job.error());
+                return report_daemon_error(job.error());
             }
             const std::string status = job->value("status", "");
             if (core::pipeline::ended(status)) {
@@ -258,9 +254,9 @@ int run_wait(const JobsOptions& o, Context& ctx) {
 int run_watch(const JobsOptions& o, Context& ctx) {
     auto client = client_for(ctx);
     const std::string id = o.ids.front();
-    auto job = request(client, "GET", "/v1/jobs/" + id);
+    auto job = daemon_request(client, "GET", "/v1/jobs/" + id);
     if (!job) {
-        return report(job.error());
+        return report_daemon_error(job.error());
     }
     core::pipeline::Workflow workflow;
     for (const auto& step : job->value("steps", json::array())) {
@@ -282,7 +278,7 @@ int run_watch(const JobsOptions& o, Context& ctx) {
         tty->finish();
     }
     if (!status) {
-        return report(status.error());
+        return report_daemon_error(status.error());
     }
     std::fprintf(stderr, "job %s %s\n", id.c_str(), status->c_str());
     return *status == "completed" ? 0 : core::to_int(core::ExitCode::job_failed);
@@ -292,7 +288,7 @@ int run_logs(const JobsOptions& o, Context& ctx) {
     auto client = client_for(ctx);
     PlainProgress plain(stdout);
     auto status = replay_events(client, o.ids.front(), false, o.json, plain);
-    return status ? 0 : report(status.error());
+    return status ? 0 : report_daemon_error(status.error());
 }
 
 }  // namespace
@@ -300,7 +296,7 @@ int run_logs(const JobsOptions& o, Context& ctx) {
 int submit_to_daemon(const RunOptions& job, Context& ctx, const JobsOptions* extra) {
     auto spec = spec_from_options(job);
     if (!spec) {
-        return report(spec.error());
+        return report_daemon_error(spec.error());
     }
     core::api::CreateJob create;
     create.spec = std::move(*spec);
@@ -316,12 +312,13 @@ int submit_to_daemon(const RunOptions& job, Context& ctx, const JobsOptions* ext
         }
     }
     if (auto ok = core::pipeline::validate_spec(create.spec); !ok) {
-        return report(ok.error());
+        return report_daemon_error(ok.error());
     }
     auto client = client_for(ctx);
-    auto created = request(client, "POST", "/v1/jobs", core::api::to_json(create).dump(), headers);
+    auto created =
+        daemon_request(client, "POST", "/v1/jobs", core::api::to_json(create).dump(), headers);
     if (!created) {
-        return report(created.error());
+        return report_daemon_error(created.error());
     }
     const std::string id = created->value("id", "");
     const bool wait = !extra || extra->wait || job.daemon;
@@ -335,7 +332,7 @@ int submit_to_daemon(const RunOptions& job, Context& ctx, const JobsOptions* ext
     }
     auto status = follow(client, id, as_json);
     if (!status) {
-        return report(status.error());
+        return report_daemon_error(status.error());
     }
     if (!as_json) {
         std::fprintf(stderr, "job %s %s\n", id.c_str(), status->c_str());

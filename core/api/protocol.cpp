@@ -27,6 +27,18 @@ const std::vector<Route>& routes() {
          "queue a failed, cancelled or interrupted job again from its last checkpoint"},
         {"GET", "/v1/jobs/{id}/result", "job_result",
          "the finished article: ?format=json (default), md or html"},
+        {"GET", "/v1/schedules", "list_schedules", "every schedule with its next and last run"},
+        {"POST", "/v1/schedules", "create_schedule",
+         "add a schedule (201): cron, command, and optionally tz, name, missed, paused"},
+        {"GET", "/v1/schedules/{id}", "get_schedule",
+         "one schedule (by id or name) with its last 20 runs"},
+        {"DELETE", "/v1/schedules/{id}", "remove_schedule",
+         "remove a schedule; a run in progress goes on to its end"},
+        {"POST", "/v1/schedules/{id}/pause", "pause_schedule", "stop a schedule's cron runs"},
+        {"POST", "/v1/schedules/{id}/resume", "resume_schedule",
+         "start its cron runs again from the next time after now"},
+        {"POST", "/v1/schedules/{id}/run-now", "run_schedule",
+         "start a run now (202), or 409 schedule.busy if one is going"},
         {"POST", "/orchestrator/ultra-sota", "create_job",
          "the seed's create, same as POST /v1/jobs"},
         {"GET", "/orchestrator/job/{id}", "get_job",
@@ -196,7 +208,8 @@ int http_status(const Error& error) {
         default:
             break;
     }
-    if (error.code == "job.conflict") {
+    if (error.code == "job.conflict" || error.code == "schedule.busy" ||
+        error.code == "schedule.name_taken") {
         return 409;
     }
     if (error.code == "daemon.draining") {

@@ -86,3 +86,67 @@ TEST_CASE("breaker state survives in the store", "[store]") {
     CHECK(restarted.reset("service:serper"));
     CHECK((*store)->load_breakers().empty());
 }
+
+TEST_CASE("schedules and their runs round-trip; a dead daemon's runs become interrupted",
+          "[store][schedule]") {
+    auto opened = adapters::SqliteStore::open(":memory:");
+    REQUIRE(opened);
+    auto& store = **opened;
+    core::schedule::Schedule s;
+    s.id = "sch_00000001";
+    s.name = "weekly";
+    s.cron = "0 3 * * 1";
+    s.tz = "Europe/Berlin";
+    s.command = {"refresh", "--older-than", "90d"};
+    s.cwd = "/srv/site";
+    s.missed = core::schedule::Missed::skip;
+    s.created_at = core::WallTime(std::chrono::seconds(1'700'000'000));
+    s.next_run_at = s.created_at + std::chrono::hours(24);
+    REQUIRE(store.add_schedule(s));
+    auto other = s;
+    other.id = "sch_00000002";
+    CHECK(store.add_schedule(other).error().code == "schedule.name_taken");
+
+    auto found = store.find_schedule("weekly");
+    REQUIRE(found);
+    CHECK(found->id == s.id);
+    CHECK(found->command == s.command);
+    CHECK(found->cwd == "/srv/site");
+    CHECK(found->missed == core::schedule::Missed::skip);
+    CHECK(found->next_run_at == s.next_run_at);
+    CHECK(store.find_schedule("sch_00000001"));
+    CHECK_FALSE(store.find_schedule("nope"));
+
+    found->paused = true;
+    found->next_run_at += std::chrono::hours(1);
+    REQUIRE(store.update_schedule(*found));
+    CHECK(store.schedules().at(0).paused);
+    CHECK(store.schedules().at(0).next_run_at == s.next_run_at + std::chrono::hours(1));
+
+    core::schedule::ScheduleRun run;
+    run.schedule_id = s.id;
+    run.trigger = "cron";
+    run.scheduled_for = s.next_run_at;
+    run.started_at = s.next_run_at;
+    run.outcome = "running";
+    run.id = store.add_schedule_run(run);
+    run.pid = 4242;
+    run.log = "/tmp/x.log";
+    store.update_schedule_run(run);
+    auto second = run;
+    second.outcome = "skipped_busy";
+    second.ended_at = run.started_at;
+    second.id = store.add_schedule_run(second);
+    CHECK(store.interrupt_schedule_runs(run.started_at + std::chrono::minutes(5)) == 1);
+    const auto runs = store.schedule_runs(s.id, 10);
+    REQUIRE(runs.size() == 2);
+    CHECK(runs[0].outcome == "skipped_busy");  // newest first
+    CHECK(runs[1].outcome == "interrupted");
+    CHECK(runs[1].pid == 4242);
+    CHECK(runs[1].ended_at == run.started_at + std::chrono::minutes(5));
+
+    CHECK(store.remove_schedule(s.id));
+    CHECK_FALSE(store.remove_schedule(s.id));
+    CHECK(store.schedules().empty());
+    CHECK(store.schedule_runs(s.id, 10).empty());
+}

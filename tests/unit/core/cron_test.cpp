@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/schedule/cron.hpp"
+#include "core/schedule/schedule.hpp"
 #include "core/text.hpp"
 
 using namespace sota::core;
@@ -71,4 +72,77 @@ TEST_CASE("bad cron expressions name the field", "[cron]") {
     CHECK(CronExpr::parse("*/0 * * * *").error().message.find("positive") != std::string::npos);
     CHECK(CronExpr::parse("@often").error().message.find("unknown macro") != std::string::npos);
     CHECK(CronExpr::parse("5-1 * * * *").error().message.find("outside") != std::string::npos);
+}
+
+namespace {
+
+WallTime utc(int y, int mo, int d, int h, int mi, int s = 0) {
+    return UtcZone().from_local({y, mo, d, h, mi}).front() + std::chrono::seconds(s);
+}
+
+}  // namespace
+
+TEST_CASE("a due schedule runs, waits, skips while busy, and catches up missed runs once",
+          "[cron][schedule]") {
+    auto cron = CronExpr::parse("0 3 * * *");
+    REQUIRE(cron);
+    const UtcZone zone;
+    Schedule s;
+    s.cron = "0 3 * * *";
+    s.next_run_at = utc(2026, 11, 24, 3, 0);
+
+    // Not yet due, or paused: nothing.
+    CHECK(decide(s, *cron, zone, utc(2026, 11, 24, 2, 59, 59), false).fire == Fire::none);
+    s.paused = true;
+    CHECK(decide(s, *cron, zone, utc(2026, 11, 24, 3, 0, 1), false).fire == Fire::none);
+    s.paused = false;
+
+    // On time (within the grace): a cron run, and the next is tomorrow.
+    auto d = decide(s, *cron, zone, utc(2026, 11, 24, 3, 0, 1), false);
+    CHECK(d.fire == Fire::run);
+    CHECK(d.trigger == "cron");
+    CHECK(d.scheduled_for == s.next_run_at);
+    CHECK(iso8601_utc(d.next_run_at) == "2026-11-25T03:00:00Z");
+
+    // The previous run is still going: skipped, and the schedule moves on.
+    d = decide(s, *cron, zone, utc(2026, 11, 24, 3, 0, 1), true);
+    CHECK(d.fire == Fire::skip_busy);
+    CHECK(iso8601_utc(d.next_run_at) == "2026-11-25T03:00:00Z");
+
+    // Three days down: one catch-up run (missed = once), then the next after now.
+    d = decide(s, *cron, zone, utc(2026, 11, 27, 12, 0), false);
+    CHECK(d.fire == Fire::run);
+    CHECK(d.trigger == "missed");
+    CHECK(iso8601_utc(d.next_run_at) == "2026-11-28T03:00:00Z");
+    s.missed = Missed::skip;
+    d = decide(s, *cron, zone, utc(2026, 11, 27, 12, 0), false);
+    CHECK(d.fire == Fire::skip_missed);
+    CHECK(iso8601_utc(d.next_run_at) == "2026-11-28T03:00:00Z");
+    // A little late (a busy machine) is not missed.
+    CHECK(decide(s, *cron, zone, s.next_run_at + k_missed_grace, false).fire == Fire::run);
+}
+
+TEST_CASE("a schedule's command is one of the job commands and carries no key", "[schedule]") {
+    Schedule s;
+    s.cron = "0 3 * * 1";
+    s.command = {"refresh", "--older-than", "90d"};
+    CHECK(check_schedule(s));
+    s.cron = "0 3 * *";
+    CHECK(check_schedule(s).error().message.find("5 fields") != std::string::npos);
+    s.cron = "@daily";
+    s.command = {"doctor"};
+    CHECK(check_schedule(s).error().code == "schedule.command");
+    s.command = {};
+    CHECK(check_schedule(s).error().code == "schedule.command");
+    s.command = {"run", "--keyword", "x", "--key", "openai=sk-123"};
+    CHECK(check_schedule(s).error().code == "schedule.secret");
+    s.command = {"batch", "k.csv", "--help"};
+    CHECK(check_schedule(s).error().code == "schedule.command");
+    s.command = {"batch", "k.csv"};
+    s.name = "has space";
+    CHECK(check_schedule(s).error().code == "schedule.name");
+    s.name = "weekly-refresh";
+    CHECK(check_schedule(s));
+    CHECK(command_line({"refresh", "--search", "it's here"}) ==
+          "sota refresh --search 'it'\\''s here'");
 }
