@@ -1,6 +1,7 @@
 #include "adapters/environment.hpp"
 
 #include <pwd.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -28,6 +29,10 @@ core::EnvMap snapshot_environment() {
 
 unsigned current_uid() {
     return static_cast<unsigned>(geteuid());
+}
+
+bool process_alive(std::int64_t pid) {
+    return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
 }
 
 std::string sibling_program(const std::string& name, const std::string& build_dir) {

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <cstdint>
+#include <string>
+
 #include "core/paths.hpp"
 
 namespace sota::adapters {
@@ -10,6 +13,9 @@ core::EnvMap snapshot_environment();
 
 /// The effective user id.
 unsigned current_uid();
+
+/// Whether a process with this pid exists (and may be signalled by us).
+bool process_alive(std::int64_t pid);
 
 /// The path of another of sota's programs: beside this executable (installed), else in the
 /// build tree's `build_dir` next to this executable's directory, else `name` (found on PATH).

@@ -251,7 +251,9 @@ core::Expected<JobRecord> JobRunner::prepare(JobSpec spec, const JobOptions& opt
     job.id = core::pipeline::new_job_id(m_clock.wall());
     job.spec = std::move(spec);
     job.workflow = core::pipeline::to_json(*workflow);
-    job.state = core::pipeline::JobState::queued;
+    job.state =
+        options.run_here ? core::pipeline::JobState::running : core::pipeline::JobState::queued;
+    job.owner_pid = options.run_here ? ::getpid() : 0;
     job.queue = options.queue;
     job.priority = options.priority;
     job.idempotency_key = options.idempotency_key;

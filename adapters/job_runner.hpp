@@ -30,6 +30,9 @@ struct JobOptions {
     int priority = 0;
     std::string idempotency_key{};
     std::string batch_id{};
+    /// Stored as running for this process rather than queued, so that a sotad sharing the job
+    /// database cannot claim a job this process is about to run inline.
+    bool run_here = false;
 };
 
 /// Turns job specs into stored jobs and runs them: the one path `sota run` and the daemon

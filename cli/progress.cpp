@@ -85,14 +85,12 @@ void NdjsonReporter::on_event(const Event& event) {
     std::fflush(m_out);
 }
 
-TtyProgress::TtyProgress(std::FILE* out, bool color, const core::pipeline::Workflow& workflow)
-    : m_out(out), m_color(color), m_start(std::chrono::steady_clock::now()) {
-    for (const auto& s : workflow.steps) {
-        Row r;
-        r.id = s.id;
-        r.weight = std::max<double>(1.0, static_cast<double>(s.timeout.count()));
-        m_rows.push_back(std::move(r));
-    }
+LiveBlock::LiveBlock(std::FILE* out, bool color)
+    : m_start(std::chrono::steady_clock::now()), m_out(out), m_color(color) {}
+
+LiveBlock::~LiveBlock() = default;
+
+void LiveBlock::start_ticker() {
     m_ticker = std::thread([this] {
         std::unique_lock lock(m_mutex);
         while (!m_stop) {
@@ -102,11 +100,7 @@ TtyProgress::TtyProgress(std::FILE* out, bool color, const core::pipeline::Workf
     });
 }
 
-TtyProgress::~TtyProgress() {
-    finish();
-}
-
-void TtyProgress::finish() {
+void LiveBlock::finish() {
     {
         std::lock_guard lock(m_mutex);
         if (m_stop) {
@@ -119,6 +113,55 @@ void TtyProgress::finish() {
     if (m_ticker.joinable()) {
         m_ticker.join();
     }
+}
+
+std::string LiveBlock::paint(const char* colour, const std::string& text) const {
+    return m_color && *colour ? colour + text + "\x1b[0m" : text;
+}
+
+std::string LiveBlock::bar(double fraction, int width) {
+    const int filled = std::clamp(static_cast<int>(std::lround(fraction * width)), 0, width);
+    return "[" + std::string(static_cast<std::size_t>(filled), '#') +
+           std::string(static_cast<std::size_t>(width - filled), '-') + "]";
+}
+
+void LiveBlock::draw_locked() {
+    const auto now = std::chrono::steady_clock::now();
+    std::string out;
+    if (m_drawn > 0) {
+        out += "\x1b[" + std::to_string(m_drawn) + "F";  // to the block's first line
+    }
+    for (const auto& m : m_messages) {
+        out += "\x1b[2K" + m + "\n";
+    }
+    m_messages.clear();
+    ++m_frame;
+    const auto lines = lines_locked(now);
+    for (const auto& line : lines) {
+        out += "\x1b[2K" + line + "\n";
+    }
+    // Lines left over from a taller block are cleared.
+    for (int i = static_cast<int>(lines.size()); i < m_drawn; ++i) {
+        out += "\x1b[2K\n";
+    }
+    m_drawn = std::max(m_drawn, static_cast<int>(lines.size()));
+    std::fputs(out.c_str(), m_out);
+    std::fflush(m_out);
+}
+
+TtyProgress::TtyProgress(std::FILE* out, bool color, const core::pipeline::Workflow& workflow)
+    : LiveBlock(out, color) {
+    for (const auto& s : workflow.steps) {
+        Row r;
+        r.id = s.id;
+        r.weight = std::max<double>(1.0, static_cast<double>(s.timeout.count()));
+        m_rows.push_back(std::move(r));
+    }
+    start_ticker();
+}
+
+TtyProgress::~TtyProgress() {
+    finish();
 }
 
 TtyProgress::Row* TtyProgress::row(const std::string& id) {
@@ -183,7 +226,7 @@ void TtyProgress::on_event(const Event& event) {
             break;
         case EventType::log:
             if (d.value("level", "") != "info") {
-                m_messages.push_back(describe(event));
+                message_locked(paint("\x1b[33m", describe(event)));
             }
             break;
         default:
@@ -192,18 +235,8 @@ void TtyProgress::on_event(const Event& event) {
     draw_locked();
 }
 
-void TtyProgress::draw_locked() {
-    const auto now = std::chrono::steady_clock::now();
-    std::string out;
-    if (m_drawn > 0) {
-        out += "\x1b[" + std::to_string(m_drawn) + "F";  // to the block's first line
-    }
-    for (const auto& m : m_messages) {
-        out += "\x1b[2K" + (m_color ? "\x1b[33m" + m + "\x1b[0m" : m) + "\n";
-    }
-    m_messages.clear();
+std::vector<std::string> TtyProgress::lines_locked(core::SteadyTime now) {
     static const char* spinner[] = {"|", "/", "-", "\\"};
-    ++m_frame;
     double done_weight = 0, total_weight = 0, run_weight = 0;
     std::int64_t tokens = 0;
     double cost = 0;
@@ -218,6 +251,7 @@ void TtyProgress::draw_locked() {
         tokens += r.tokens;
         cost += r.cost;
     }
+    std::vector<std::string> lines;
     for (const auto& r : m_rows) {
         std::string mark = " ";
         const char* colour = "";
@@ -249,11 +283,9 @@ void TtyProgress::draw_locked() {
         if (!r.detail.empty()) {
             text += "  " + r.detail.substr(0, 60);
         }
-        out += "\x1b[2K" + (m_color && *colour ? colour + text + "\x1b[0m" : text) + "\n";
+        lines.push_back(paint(colour, text));
     }
     const double fraction = total_weight > 0 ? done_weight / total_weight : 0;
-    const int width = 30;
-    const int filled = static_cast<int>(std::lround(fraction * width));
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(now - m_start).count();
     std::string eta = "--";
@@ -265,15 +297,100 @@ void TtyProgress::draw_locked() {
         eta = "0.0s";
     }
     char summary[256];
-    std::snprintf(summary, sizeof summary, " [%s%s] %3d%%  %s elapsed  ETA %s  %lld tokens  %s",
-                  std::string(static_cast<std::size_t>(filled), '#').c_str(),
-                  std::string(static_cast<std::size_t>(width - filled), '-').c_str(),
-                  static_cast<int>(std::lround(fraction * 100)), format_elapsed(elapsed).c_str(),
-                  eta.c_str(), static_cast<long long>(tokens), money(cost).c_str());
-    out += std::string("\x1b[2K") + summary + "\n";
-    m_drawn = static_cast<int>(m_rows.size()) + 1;
-    std::fputs(out.c_str(), m_out);
-    std::fflush(m_out);
+    std::snprintf(summary, sizeof summary, " %s %3d%%  %s elapsed  ETA %s  %lld tokens  %s",
+                  bar(fraction, 30).c_str(), static_cast<int>(std::lround(fraction * 100)),
+                  format_elapsed(elapsed).c_str(), eta.c_str(), static_cast<long long>(tokens),
+                  money(cost).c_str());
+    lines.emplace_back(summary);
+    return lines;
+}
+
+BatchProgress::BatchProgress(std::FILE* out, bool color, std::size_t total)
+    : LiveBlock(out, color), m_total(total) {
+    start_ticker();
+}
+
+BatchProgress::~BatchProgress() {
+    finish();
+}
+
+void BatchProgress::job_started(const std::string& job_id, const std::string& keyword) {
+    std::lock_guard lock(m_mutex);
+    Active a;
+    a.keyword = keyword;
+    a.started = std::chrono::steady_clock::now();
+    m_active[job_id] = std::move(a);
+}
+
+void BatchProgress::job_ended(const std::string& job_id, const std::string& line, bool ok,
+                              std::int64_t tokens, double cost) {
+    std::lock_guard lock(m_mutex);
+    m_active.erase(job_id);
+    ++m_done;
+    m_failed += ok ? 0 : 1;
+    m_tokens += tokens;
+    m_cost += cost;
+    message_locked(paint(ok ? "\x1b[32m" : "\x1b[31m",
+                         std::string(ok ? "\xE2\x9C\x93 " : "\xE2\x9C\x97 ") + line));
+    draw_locked();
+}
+
+void BatchProgress::on_event(const Event& event) {
+    std::lock_guard lock(m_mutex);
+    const auto it = m_active.find(event.job_id);
+    if (it == m_active.end()) {
+        return;
+    }
+    Active& a = it->second;
+    const json& d = event.data;
+    switch (event.type) {
+        case EventType::step_started:
+        case EventType::step_restored:
+            a.step = event.step;
+            a.index = d.value("index", 0);
+            a.total = d.value("total", 0);
+            a.detail.clear();
+            break;
+        case EventType::progress_update:
+            a.detail = d.value("detail", "");
+            break;
+        case EventType::retry:
+            a.detail = "retrying (" + d.value("reason", "") + ")";
+            break;
+        default:
+            break;
+    }
+}
+
+std::vector<std::string> BatchProgress::lines_locked(core::SteadyTime now) {
+    std::vector<std::string> lines;
+    for (const auto& [id, a] : m_active) {
+        const auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - a.started).count();
+        char line[512];
+        std::snprintf(line, sizeof line, "   %-32.32s step %d/%d %-12s %7s  %s", a.keyword.c_str(),
+                      a.index, a.total, a.step.c_str(), format_elapsed(ms).c_str(),
+                      a.detail.substr(0, 50).c_str());
+        lines.push_back(paint("\x1b[36m", line));
+    }
+    const double fraction =
+        m_total > 0 ? static_cast<double>(m_done) / static_cast<double>(m_total) : 1.0;
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - m_start).count();
+    std::string eta = "--";
+    if (m_done > 0 && m_done < m_total) {
+        eta = format_elapsed(static_cast<std::int64_t>(static_cast<double>(elapsed) *
+                                                       static_cast<double>(m_total - m_done) /
+                                                       static_cast<double>(m_done)));
+    }
+    char summary[256];
+    std::snprintf(summary, sizeof summary,
+                  " %s %zu/%zu done, %zu failed, %zu running  %s elapsed  ETA %s  %lld tokens  %s",
+                  bar(fraction, 30).c_str(), m_done, m_total, m_failed, m_active.size(),
+                  format_elapsed(elapsed).c_str(), eta.c_str(), static_cast<long long>(m_tokens),
+                  money(m_cost).c_str());
+    lines.emplace_back(summary);
+    return lines;
 }
 
 }  // namespace sota::cli

@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "adapters/environment.hpp"
 #include "adapters/private_files.hpp"
 #include "core/text.hpp"
 #include "core/version.hpp"
@@ -341,6 +342,33 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
             json{{"batch_id", match->id}, {"total", jobs.size()}, {"counts", counts}}.dump();
         return reply;
     }
+    if (name == "retry_batch") {
+        auto jobs = m_store.batch_jobs(match->id);
+        if (jobs.empty()) {
+            return error({core::ErrorKind::not_found, "batch.not_found", "no batch " + match->id});
+        }
+        int requeued = 0;
+        json ids = json::array();
+        for (auto& j : jobs) {
+            ids.push_back(j.id);
+            const bool abandoned =
+                j.state == JobState::running && !adapters::process_alive(j.owner_pid);
+            if (j.state == JobState::failed || j.state == JobState::cancelled ||
+                j.state == JobState::interrupted || abandoned) {
+                j.state = JobState::queued;
+                j.error = nullptr;
+                j.updated_at = std::chrono::system_clock::now();
+                if (auto ok = m_store.update_job(j); !ok) {
+                    return error(ok.error());
+                }
+                ++requeued;
+            }
+        }
+        m_scheduler.wake();
+        reply.status = 202;
+        reply.body = json{{"batch_id", match->id}, {"requeued", requeued}, {"jobs", ids}}.dump();
+        return reply;
+    }
     if (name == "list_jobs") {
         adapters::SqliteStore::JobFilter filter;
         filter.state = param("status");
@@ -497,7 +525,7 @@ ApiServer::Reply ApiServer::create_batch(const std::map<std::string, std::string
             return reply;  // 200: this batch was accepted before
         }
     } else {
-        batch_id = "batch" + core::pipeline::new_job_id(std::chrono::system_clock::now()).substr(3);
+        batch_id = core::pipeline::new_batch_id(std::chrono::system_clock::now());
     }
     std::vector<core::pipeline::JobRecord> jobs;
     json ids = json::array();

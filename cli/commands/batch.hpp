@@ -21,12 +21,14 @@ struct BatchOptions {
     std::string workflow;
     std::string model;
     std::string queue = "standard";
+    std::string resume;  ///< a batch id: continue its unfinished jobs
 };
 
 /// A checked job from a batch source, ready to run or submit.
 struct PlannedJob {
-    std::size_t line = 0;  ///< where it came from (a file line, or a 1-based position)
-    nlohmann::json job;    ///< a create-job body with its idempotency_key
+    std::size_t line = 0;       ///< where it came from (a file line, or a 1-based position)
+    nlohmann::json job;         ///< a create-job body with its idempotency_key
+    std::string existing_id{};  ///< a stored job to continue instead (batch --resume)
 };
 
 /// Runs checked jobs inline (a bounded pool) or through sotad (options.daemon), then

@@ -10,6 +10,7 @@
 #include <memory>
 #include <thread>
 
+#include "adapters/environment.hpp"
 #include "adapters/job_runner.hpp"
 #include "adapters/services.hpp"
 #include "adapters/sqlite_store.hpp"
@@ -73,10 +74,6 @@ class InterruptWatch {
     struct sigaction m_old_int {};
     struct sigaction m_old_term {};
 };
-
-bool process_alive(std::int64_t pid) {
-    return pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0;
-}
 
 }  // namespace
 
@@ -161,8 +158,8 @@ int run_run(const RunOptions& options, Context& ctx) {
                          job.result.value("directory", "?").c_str());
             return 0;
         }
-        if (job.state == core::pipeline::JobState::running && process_alive(job.owner_pid) &&
-            job.owner_pid != ::getpid()) {
+        if (job.state == core::pipeline::JobState::running &&
+            adapters::process_alive(job.owner_pid) && job.owner_pid != ::getpid()) {
             return report_error(core::Error{core::ErrorKind::usage, "job.busy",
                                             "job " + job.id + " is being run by process " +
                                                 std::to_string(job.owner_pid) +
@@ -173,7 +170,10 @@ int run_run(const RunOptions& options, Context& ctx) {
         if (!spec) {
             return report_error(spec.error());
         }
-        auto created = runner.create(std::move(*spec), {options.site_pages});
+        adapters::JobOptions job_options;
+        job_options.site_pages = options.site_pages;
+        job_options.run_here = true;
+        auto created = runner.create(std::move(*spec), job_options);
         if (!created) {
             return report_error(created.error());
         }

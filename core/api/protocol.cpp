@@ -19,6 +19,8 @@ const std::vector<Route>& routes() {
         {"POST", "/v1/batches", "create_batch",
          "create many jobs at once, all or none (202); an Idempotency-Key names the batch"},
         {"GET", "/v1/batches/{id}", "get_batch", "a batch's jobs counted by status"},
+        {"POST", "/v1/batches/{id}/retry", "retry_batch",
+         "queue a batch's failed, cancelled and interrupted jobs again from their checkpoints"},
         {"GET", "/v1/jobs/{id}", "get_job", "one job"},
         {"GET", "/v1/jobs/{id}/events", "job_events",
          "the job's events as JSON lines: ?after=SEQ, &follow=1 to keep streaming until it ends"},

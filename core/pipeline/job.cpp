@@ -253,4 +253,8 @@ std::string new_job_id(WallTime now) {
     return "job_" + std::to_string(ms) + "_" + hex;
 }
 
+std::string new_batch_id(WallTime now) {
+    return "batch" + new_job_id(now).substr(3);
+}
+
 }  // namespace sota::core::pipeline

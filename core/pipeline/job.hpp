@@ -67,5 +67,7 @@ bool resumable(JobState state);
 
 /// A new job id: "job_<unix ms>_<7 hex>", sortable by creation time.
 std::string new_job_id(WallTime now);
+/// A new batch id: "batch_<unix ms>_<7 hex digits>".
+std::string new_batch_id(WallTime now);
 
 }  // namespace sota::core::pipeline

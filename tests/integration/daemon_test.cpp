@@ -521,6 +521,95 @@ TEST_CASE("sota batch checks every row, runs them inline or through sotad, never
     CHECK(json::parse(test::read_text(home.path() / "r.json")).size() == 3);
 }
 
+namespace {
+
+/// Runs `sota batch FILE --parallel 2` and kills it (SIGKILL) once both jobs are writing
+/// sections; returns the batch id it printed.
+std::string killed_batch(const test::TempHome& home, const std::map<std::string, std::string>& env,
+                         test::DemoWorld& world, const std::string& file) {
+    const auto sections = test::prompts_seen(world.llm_server)["write_section"];
+    test::ProcessSpec spec;
+    spec.argv = {SOTA_BINARY, "batch", file, "--parallel", "2"};
+    spec.env = env;
+    spec.cwd = home.str();
+    spec.during = [&](int pid) {
+        // One job sends at most 4 sections at once: 5 means both are past their blueprints.
+        for (int i = 0;
+             i < 400 && test::prompts_seen(world.llm_server)["write_section"] < sections + 5; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        ::kill(pid, SIGKILL);
+    };
+    const auto r = test::run_process(spec);
+    CHECK(r.exit_code == 128 + SIGKILL);
+    const auto at = r.err.find("batch batch_");
+    REQUIRE(at != std::string::npos);
+    return r.err.substr(at + 6, r.err.find(':', at) - at - 6);
+}
+
+}  // namespace
+
+TEST_CASE("sota batch --resume continues a killed batch from its checkpoints, here or in sotad",
+          "[batch][integration][resume]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    auto env = world_env(home, world);
+    env.insert(k_no_cache.begin(), k_no_cache.end());
+    test::write_text(home.path() / "a.csv", "keyword\nbest espresso grinder\nbest burr grinder\n");
+    test::write_text(home.path() / "b.csv", "keyword\nquiet coffee grinder\nhand grinder\n");
+    CHECK(run_sota(home, env, {"batch", "--resume", "batch_1_0000000"}).exit_code == 1);
+    CHECK(run_sota(home, env, {"batch", "a.csv", "--resume", "x"}).exit_code == 2);
+
+    world.section_delay_ms->store(4000);
+    const std::string first = killed_batch(home, env, world, "a.csv");
+    world.section_delay_ms->store(0);
+    auto resumed = run_sota(home, env, {"batch", "--resume", first, "--results", "r.csv"});
+    INFO(resumed.err);
+    CHECK(resumed.exit_code == 0);
+    CHECK(resumed.err.find("2 completed, 0 failed") != std::string::npos);
+    CHECK(test::prompts_seen(world.llm_server).at("blueprint") == 2);  // restored, not asked again
+    CHECK(test::prompts_seen(world.llm_server).at("semantic_keywords") == 2);
+
+    // The second batch is handed to sotad, which resumes both jobs.
+    world.section_delay_ms->store(4000);
+    const std::string second = killed_batch(home, env, world, "b.csv");
+    world.section_delay_ms->store(0);
+    auto daemon = start_daemon(home, env);
+    auto handed = run_sota(home, env, {"batch", "--resume", second, "--daemon", "--wait"});
+    INFO(handed.err << daemon->log());
+    CHECK(handed.exit_code == 0);
+    // sotad requeues jobs left running by a dead process when it starts; the rest on --resume.
+    CHECK(handed.err.find("jobs queued again") != std::string::npos);
+    CHECK(handed.err.find("2 completed, 0 failed") != std::string::npos);
+    CHECK(test::prompts_seen(world.llm_server).at("blueprint") == 4);
+    CHECK(test::prompts_seen(world.llm_server).at("gap_analysis") == 4);
+}
+
+TEST_CASE("an inline batch on a terminal shows an overall bar and a line per running job",
+          "[batch][integration]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    const auto env = world_env(home, world);
+    test::write_text(home.path() / "k.csv", "keyword\nbest espresso grinder\nbest burr grinder\n");
+    world.section_delay_ms->store(400);
+    test::ProcessSpec spec;
+    spec.argv = {SOTA_BINARY, "batch", "k.csv", "--parallel", "2"};
+    spec.env = env;
+    spec.cwd = home.str();
+    spec.pty = true;
+    spec.timeout = std::chrono::seconds(60);
+    const auto r = test::run_process(spec);
+    INFO(r.out);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("\x1b[") != std::string::npos);  // redrawn in place
+    CHECK(r.out.find("0/2 done, 0 failed, 2 running") != std::string::npos);
+    CHECK(r.out.find("best burr grinder") != std::string::npos);
+    CHECK(r.out.find("step 4/8 generate") != std::string::npos);
+    CHECK(r.out.find("2/2 done, 0 failed, 0 running") != std::string::npos);
+    CHECK(r.out.find("[##############################]") != std::string::npos);
+    CHECK(r.out.find("2 completed, 0 failed") != std::string::npos);
+}
+
 #include <fcntl.h>
 #include <sys/file.h>
 

@@ -87,7 +87,7 @@ TEST_CASE("breaker state survives in the store", "[store]") {
     CHECK((*store)->load_breakers().empty());
 }
 
-TEST_CASE("schedules and their runs round-trip; a dead daemon's runs become interrupted",
+TEST_CASE("schedules and their runs round-trip, and a dead daemon's runs become interrupted",
           "[store][schedule]") {
     auto opened = adapters::SqliteStore::open(":memory:");
     REQUIRE(opened);
