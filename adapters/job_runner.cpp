@@ -106,6 +106,54 @@ core::Expected<Workflow> JobRunner::resolve_workflow(const std::string& name) co
     return workflow;
 }
 
+namespace {
+
+/// `model` (named at `where`) against llm.allowed_models.
+core::Status check_model_allowed(const std::string& where, const std::string& model,
+                                 const std::string& allowlist) {
+    if (model.empty() || core::pipeline::model_allowed(model, allowlist)) {
+        return {};
+    }
+    return core::fail(core::ErrorKind::usage, "job.model_not_allowed",
+                      where + ": model '" + model +
+                          "' is not on the allowlist (llm.allowed_models = \"" + allowlist +
+                          "\"); add it with sota config set llm.allowed_models \"" + allowlist +
+                          "," + model + "\"");
+}
+
+}  // namespace
+
+core::Expected<std::shared_ptr<const JobRunner::CheckedWorkflow>> JobRunner::checked_workflow(
+    const std::string& name) {
+    const auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(m_workflows_mutex);
+        const auto it = m_workflows.find(name);
+        if (it != m_workflows.end() && now - it->second->checked_at < std::chrono::seconds(1)) {
+            return it->second;
+        }
+    }
+    auto workflow = resolve_workflow(name);
+    if (!workflow) {
+        return core::fail(workflow.error());
+    }
+    if (auto levels = core::pipeline::plan(*workflow); !levels) {
+        return core::fail(levels.error());
+    }
+    const std::string allowlist = get<std::string>(m_config, "llm.allowed_models");
+    for (const auto& step : workflow->steps) {
+        const std::string where = "step " + step.id + " of workflow " + workflow->name;
+        if (auto ok = check_model_allowed(where, step.model, allowlist); !ok) {
+            return core::fail(ok.error());
+        }
+    }
+    auto entry = std::make_shared<const CheckedWorkflow>(
+        CheckedWorkflow{*workflow, core::pipeline::to_json(*workflow), now});
+    std::lock_guard lock(m_workflows_mutex);
+    m_workflows[name] = entry;
+    return entry;
+}
+
 core::Status JobRunner::load_inputs(JobSpec& spec, const std::string& site_pages_source) {
     const std::string source =
         site_pages_source.empty() ? get<std::string>(m_config, "site.pages") : site_pages_source;
@@ -204,26 +252,15 @@ core::Expected<JobRecord> JobRunner::prepare(JobSpec spec, const JobOptions& opt
     if (auto ok = core::pipeline::validate_spec(spec); !ok) {
         return core::fail(ok.error());
     }
-    auto workflow = resolve_workflow(spec.workflow);
-    if (!workflow) {
-        return core::fail(workflow.error());
-    }
-    if (auto levels = core::pipeline::plan(*workflow); !levels) {
-        return core::fail(levels.error());
+    auto checked = checked_workflow(spec.workflow);
+    if (!checked) {
+        return core::fail(checked.error());
     }
     const std::string allowlist = get<std::string>(m_config, "llm.allowed_models");
-    std::vector<std::pair<std::string, std::string>> models = {
-        {"--model", spec.model}, {"llm.model", m_config.get(keys::llm_model)}};
-    for (const auto& step : workflow->steps) {
-        models.emplace_back("step " + step.id + " of workflow " + workflow->name, step.model);
-    }
-    for (const auto& [where, model] : models) {
-        if (!model.empty() && !core::pipeline::model_allowed(model, allowlist)) {
-            return core::fail(core::ErrorKind::usage, "job.model_not_allowed",
-                              where + ": model '" + model +
-                                  "' is not on the allowlist (llm.allowed_models = \"" + allowlist +
-                                  "\"); add it with sota config set " + "llm.allowed_models \"" +
-                                  allowlist + "," + model + "\"");
+    for (const auto& [where, model] : std::vector<std::pair<std::string, std::string>>{
+             {"--model", spec.model}, {"llm.model", m_config.get(keys::llm_model)}}) {
+        if (auto ok = check_model_allowed(where, model, allowlist); !ok) {
+            return core::fail(ok.error());
         }
     }
     if (!spec.publish.empty() && m_config.get(keys::wordpress_url).empty()) {
@@ -250,7 +287,7 @@ core::Expected<JobRecord> JobRunner::prepare(JobSpec spec, const JobOptions& opt
     JobRecord job;
     job.id = core::pipeline::new_job_id(m_clock.wall());
     job.spec = std::move(spec);
-    job.workflow = core::pipeline::to_json(*workflow);
+    job.workflow = (*checked)->as_json;
     job.state =
         options.run_here ? core::pipeline::JobState::running : core::pipeline::JobState::queued;
     job.owner_pid = options.run_here ? ::getpid() : 0;

@@ -1,7 +1,9 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "adapters/program_runner.hpp"
@@ -63,7 +65,17 @@ class JobRunner {
                                      const std::string& slug) const;
 
   private:
+    /// A workflow resolved, planned and checked against the model allowlist, with its JSON.
+    struct CheckedWorkflow {
+        core::pipeline::Workflow workflow;
+        nlohmann::json as_json;
+        core::SteadyTime checked_at;
+    };
     core::Expected<core::pipeline::Workflow> resolve_workflow(const std::string& name) const;
+    /// The workflow `name`, checked; kept for a second, so a batch of thousands reads and
+    /// plans its workflow file once while an edited file is seen by the next batch.
+    core::Expected<std::shared_ptr<const CheckedWorkflow>> checked_workflow(
+        const std::string& name);
     core::Status load_inputs(core::pipeline::JobSpec& spec, const std::string& site_pages_source);
     core::pipeline::StepServices step_services(const core::pipeline::JobSpec& spec,
                                                core::resilience::RetryBudget& budget,
@@ -77,6 +89,8 @@ class JobRunner {
     core::pipeline::PromptLibrary m_prompts;
     PosixProgramRunner m_programs;
     std::optional<core::Error> m_prompt_error;  // a broken override file fails every run
+    std::mutex m_workflows_mutex;
+    std::map<std::string, std::shared_ptr<const CheckedWorkflow>> m_workflows;
 };
 
 /// Writes result.json, and when the job made an article (the validate step's `quality`)

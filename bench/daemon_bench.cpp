@@ -7,10 +7,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -72,6 +77,92 @@ int arg(int argc, char** argv, const std::string& name, int fallback) {
 
 }  // namespace
 
+constexpr int k_scale_jobs = 10'000;
+
+struct Scale {
+    double accept_s = 0;
+    double cli_status_ms = 0;
+    double get_ms = 0;
+    std::int64_t stored = 0;
+};
+
+/// A 10,000-job batch sent as `sota batch --daemon` sends it, then the job table grown past
+/// 100,000 rows, then `sota status JOBID` (the real command) and GET /v1/jobs/{id} timed. The
+/// model holds every call meanwhile, so the one worker runs nothing.
+Scale measure_scale(const sota::test::TempHome& home, const std::map<std::string, std::string>& env,
+                    const std::filesystem::path& workflow_file, std::atomic<bool>& hold) {
+    Scale scale;
+    hold = true;
+    sota::test::Background daemon({SOTAD_BINARY, "--foreground", "--workers", "1"}, env,
+                                  home.path() / "sotad-scale.log");
+    sota::adapters::DaemonClient client(home.path() / "run" / "sotad.sock");
+    for (int i = 0; i < 200 && !client.call("GET", "/v1/health"); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const auto start = Clock::now();
+    std::string batch_id, some_id;
+    for (int part = 0; part < k_scale_jobs / 1000; ++part) {
+        json rows = json::array();
+        for (int i = 0; i < 1000; ++i) {
+            rows.push_back({{"keyword", "scale keyword " + std::to_string(part * 1000 + i)},
+                            {"workflow", workflow_file.string()},
+                            {"idempotency_key", "row-" + std::to_string(part * 1000 + i)}});
+        }
+        json body = {{"jobs", rows}};
+        if (!batch_id.empty()) {
+            body["batch_id"] = batch_id;
+        }
+        auto r = client.call("POST", "/v1/batches", body.dump(), {}, std::chrono::seconds(120));
+        if (!r || r->status != 202) {
+            std::fprintf(stderr, "a scale part was refused\n");
+            std::exit(1);
+        }
+        const json answer = json::parse(r->body);
+        batch_id = answer.value("batch_id", "");
+        some_id = answer["jobs"][500].get<std::string>();
+    }
+    scale.accept_s = std::chrono::duration<double>(Clock::now() - start).count();
+
+    {  // Ten copies of every job, as finished jobs: well past 100,000 rows.
+        SQLite::Database db((home.path() / "state" / "sota.db").string(), SQLite::OPEN_READWRITE);
+        db.setBusyTimeout(30'000);
+        db.exec(
+            "WITH RECURSIVE c(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM c WHERE k < 9) "
+            "INSERT INTO jobs (id, keyword, workflow_name, spec, workflow, state, current_step, "
+            "attempts, error, result, created_at, updated_at, owner_pid, queue, priority, "
+            "idempotency_key, batch_id) SELECT jobs.id || '_' || c.k, keyword, workflow_name, "
+            "spec, workflow, 'completed', current_step, attempts, error, result, created_at, "
+            "updated_at, 0, queue, priority, NULL, NULL FROM jobs, c");
+        SQLite::Statement count(db, "SELECT COUNT(*) FROM jobs");
+        count.executeStep();
+        scale.stored = count.getColumn(0).getInt64();
+    }
+
+    constexpr int k_cli_calls = 20;
+    const auto cli_start = Clock::now();
+    for (int i = 0; i < k_cli_calls; ++i) {
+        sota::test::ProcessSpec spec;
+        spec.argv = {SOTA_BINARY, "status", some_id};
+        spec.env = env;
+        if (sota::test::run_process(spec).exit_code != 0) {
+            std::fprintf(stderr, "sota status failed\n");
+            std::exit(1);
+        }
+    }
+    scale.cli_status_ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - cli_start).count() / k_cli_calls;
+    constexpr int k_get_calls = 200;
+    const auto get_start = Clock::now();
+    for (int i = 0; i < k_get_calls; ++i) {
+        (void)client.call("GET", "/v1/jobs/" + some_id);
+    }
+    scale.get_ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - get_start).count() / k_get_calls;
+    hold = false;
+    daemon.stop(SIGTERM);
+    return scale;
+}
+
 int main(int argc, char** argv) {
     const int jobs = arg(argc, argv, "--jobs", 2000);
     const int in_flight = arg(argc, argv, "--in-flight", 200);
@@ -81,8 +172,12 @@ int main(int argc, char** argv) {
     sota::test::FakeHttpServer llm_server;
     auto llm = std::make_shared<sota::test::FakeLlm>();
     llm->api_key = "bench-key";
-    llm->responder = [latency_ms](const json&) {
+    auto hold = std::make_shared<std::atomic<bool>>(false);  // the scale phase keeps calls waiting
+    llm->responder = [latency_ms, hold](const json&) {
         std::this_thread::sleep_for(std::chrono::milliseconds(latency_ms));
+        for (int i = 0; i < 6000 && hold->load(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
         return std::string("done");
     };
     sota::test::install_openai(llm_server, llm);
@@ -170,6 +265,7 @@ int main(int argc, char** argv) {
         std::chrono::duration<double, std::milli>(Clock::now() - status_start).count() /
         k_status_calls;
     daemon.stop(SIGTERM);
+    const Scale scale = measure_scale(home, env, workflow_file, *hold);
 
     const double ideal_s = static_cast<double>(jobs) / in_flight * k_steps * latency_ms / 1000.0;
     const double steps = static_cast<double>(jobs) * k_steps;
@@ -187,5 +283,12 @@ int main(int argc, char** argv) {
     std::printf("  daemon threads (max)   %ld\n", max_threads);
     std::printf("  model requests         %zu\n", llm_server.count("/v1/chat/completions"));
     std::printf("  job status (GET)       %.2f ms with %d jobs stored\n", status_ms, jobs);
+    std::printf("  accept %d jobs       %.2f s in %d parts of 1,000 (%.3f ms per job)\n",
+                k_scale_jobs, scale.accept_s, k_scale_jobs / 1000,
+                scale.accept_s * 1000 / k_scale_jobs);
+    std::printf("  sota status JOBID      %.1f ms (the whole command) with %lld jobs stored\n",
+                scale.cli_status_ms, static_cast<long long>(scale.stored));
+    std::printf("  job status (GET)       %.2f ms with %lld jobs stored\n", scale.get_ms,
+                static_cast<long long>(scale.stored));
     return failed == 0 ? 0 : 1;
 }

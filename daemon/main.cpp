@@ -7,7 +7,11 @@
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "adapters/environment.hpp"
 #include "adapters/job_runner.hpp"
@@ -15,6 +19,7 @@
 #include "adapters/services.hpp"
 #include "adapters/sqlite_store.hpp"
 #include "cli/context.hpp"
+#include "core/config_schema.hpp"
 #include "core/exit_codes.hpp"
 #include "core/version.hpp"
 #include "daemon/scheduler.hpp"
@@ -39,6 +44,62 @@ class LogReporter final : public sota::core::pipeline::Reporter {
         }
     }
 };
+
+/// The keys a reload applies in place; any other change needs a restart.
+const std::vector<std::string> k_live_keys = {"daemon.workers", "daemon.priority_share",
+                                              "log.level", "schedule.missed"};
+
+std::map<std::string, std::string> config_texts(const sota::core::Config& config) {
+    std::map<std::string, std::string> texts;
+    for (const auto& e : config.entries()) {
+        texts[std::string(e.spec->name)] = config.text(e.spec->name);
+    }
+    return texts;
+}
+
+/// SIGHUP: reads the configuration files and environment again. Workers, the priority share,
+/// the log level and schedule.missed change in place; other changed keys are named, with the
+/// restart that applies them. A broken file changes nothing.
+void reload(std::map<std::string, std::string>& applied, bool workers_from_flag,
+            sota::daemon::Scheduler& scheduler, sota::daemon::ScheduleKeeper& schedules) {
+    auto ctx = sota::cli::Context::load({}, sota::adapters::snapshot_environment());
+    if (!ctx) {
+        spdlog::error("SIGHUP: the configuration was not reloaded: {}", ctx.error().message);
+        return;
+    }
+    const auto& config = ctx->config();
+    const auto texts = config_texts(config);
+    std::vector<std::string> later;
+    for (const auto& [key, text] : texts) {
+        const auto was = applied.find(key);
+        if (was == applied.end() || was->second == text) {
+            continue;
+        }
+        const bool live =
+            std::find(k_live_keys.begin(), k_live_keys.end(), key) != k_live_keys.end();
+        spdlog::info("SIGHUP: {} = {} (was {}){}", key, text, was->second,
+                     live ? "" : "; applies after `sota daemon restart`");
+        if (!live) {
+            later.push_back(key);
+        }
+    }
+    const int workers =
+        workers_from_flag
+            ? scheduler.workers()
+            : static_cast<int>(config.get(sota::core::Key<std::int64_t>{"daemon.workers"}));
+    const double share = config.get(sota::core::Key<double>{"daemon.priority_share"});
+    scheduler.resize(workers, static_cast<int>(share * workers));
+    spdlog::set_level(spdlog::level::from_str(config.get(sota::core::keys::log_level)));
+    schedules.set_default_missed(sota::core::schedule::missed_from_string(
+                                     config.get(sota::core::Key<std::string>{"schedule.missed"}))
+                                     .value_or(sota::core::schedule::Missed::once));
+    for (const auto& key : k_live_keys) {
+        applied[key] = texts.at(key);
+    }
+    spdlog::info(
+        "SIGHUP: configuration reloaded: {} worker(s){}", workers,
+        later.empty() ? "" : "; " + std::to_string(later.size()) + " change(s) wait for a restart");
+}
 
 }  // namespace
 
@@ -100,6 +161,8 @@ int main(int argc, char** argv) {
     auto& store = (*services)->store();
     sota::adapters::JobRunner runner(**services, ctx->config(), paths);
     LogReporter log;
+    const bool workers_from_flag = workers > 0;
+    auto applied = config_texts(ctx->config());
     if (workers <= 0) {
         workers =
             static_cast<int>(ctx->config().get(sota::core::Key<std::int64_t>{"daemon.workers"}));
@@ -132,9 +195,7 @@ int main(int argc, char** argv) {
         int sig = 0;
         sigwait(&signals, &sig);
         if (sig == SIGHUP) {
-            spdlog::warn(
-                "SIGHUP: this version cannot reload its configuration in place; restart "
-                "sotad to apply changes (queued jobs are kept)");
+            reload(applied, workers_from_flag, scheduler, schedules);
             continue;
         }
         break;

@@ -25,9 +25,28 @@ void Scheduler::start() {
     if (requeued > 0) {
         spdlog::info("requeued {} job(s) left running by a previous daemon", requeued);
     }
-    for (int i = 0; i < m_workers; ++i) {
-        m_threads.emplace_back([this] { work(); });
+    resize(m_workers, m_reserved);
+}
+
+void Scheduler::resize(int workers, int reserved) {
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_stopping) {
+            return;
+        }
+        m_workers = std::max(1, workers);
+        m_reserved = std::clamp(reserved, 0, m_workers - 1);
+        while (m_live < m_workers) {
+            ++m_live;
+            m_threads.emplace_back([this] { work(); });
+        }
     }
+    m_cv.notify_all();  // workers beyond the new count leave
+}
+
+int Scheduler::workers() const {
+    std::lock_guard lock(m_mutex);
+    return m_workers;
 }
 
 void Scheduler::wake() {
@@ -85,6 +104,10 @@ void Scheduler::work() {
         {
             std::unique_lock lock(m_mutex);
             if (m_stopping) {
+                return;
+            }
+            if (m_live > m_workers) {  // fewer workers since a reload
+                --m_live;
                 return;
             }
             // Some workers stay free for the priority queue.

@@ -35,8 +35,12 @@ class Scheduler {
     /// are checkpointed) and puts them back in the queue, then returns.
     void drain();
 
+    /// Changes the number of workers and of those kept for the priority queue (SIGHUP).
+    /// Extra workers finish their job first, then leave.
+    void resize(int workers, int reserved);
+
     int busy() const;
-    int workers() const { return m_workers; }
+    int workers() const;
 
   private:
     void work();
@@ -50,6 +54,7 @@ class Scheduler {
     bool m_stopping = false;
     int m_reserved;
     int m_running_standard = 0;
+    int m_live = 0;  // worker threads still working
     std::map<std::string, core::CancelToken> m_running;
     std::map<std::string, bool> m_cancelled_by_user;
     std::vector<std::thread> m_threads;

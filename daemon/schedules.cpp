@@ -48,6 +48,11 @@ ScheduleKeeper::~ScheduleKeeper() {
     stop();
 }
 
+void ScheduleKeeper::set_default_missed(core::schedule::Missed missed) {
+    std::lock_guard lock(m_mutex);
+    m_options.missed = missed;
+}
+
 void ScheduleKeeper::start() {
     (void)adapters::ensure_private_dir(m_options.log_dir);
     if (const int n = m_store.interrupt_schedule_runs(std::chrono::system_clock::now()); n > 0) {
@@ -306,7 +311,10 @@ core::Expected<json> ScheduleKeeper::add(const json& body) {
         return invalid("cwd: an existing absolute directory, got '" + s.cwd + "'");
     }
     s.paused = body.value("paused", false);
-    s.missed = m_options.missed;
+    {
+        std::lock_guard lock(m_mutex);
+        s.missed = m_options.missed;
+    }
     if (body.contains("missed")) {
         const auto missed = core::schedule::missed_from_string(body.value("missed", ""));
         if (!missed) {

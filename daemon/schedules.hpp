@@ -36,6 +36,9 @@ class ScheduleKeeper {
     ScheduleKeeper(adapters::SqliteStore& store, Options options);
     ~ScheduleKeeper();
 
+    /// The default for schedules added from now on that do not say (schedule.missed).
+    void set_default_missed(core::schedule::Missed missed);
+
     /// Marks runs a dead sotad left "running" as interrupted and starts the timer.
     void start();
     /// Stops the timer and the runs in progress (SIGTERM to each run's process group, SIGKILL

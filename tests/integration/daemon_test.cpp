@@ -305,6 +305,44 @@ TEST_CASE("two clients following one job see the same events to the end", "[daem
     CHECK(followed.err.find("result ready") != std::string::npos);
 }
 
+TEST_CASE("SIGHUP reloads the configuration: workers change in place, other keys are named",
+          "[daemon][integration]") {
+    test::TempHome home;
+    auto env = test::clean_env(home.str());
+    env["SOTA_HOME"] = home.str();
+    REQUIRE(run_sota(home, env, {"config", "set", "daemon.workers", "3"}).exit_code == 0);
+    test::Background daemon({SOTAD_BINARY, "--foreground"}, env, home.path() / "sotad.out");
+    adapters::DaemonClient client(socket_of(home));
+    auto workers = [&] {
+        auto stats = client.call("GET", "/v1/stats");
+        return stats && stats->status == 200 ? json::parse(stats->body).value("workers", 0) : 0;
+    };
+    for (int i = 0; i < 200 && workers() == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    CHECK(workers() == 3);
+    REQUIRE(run_sota(home, env, {"config", "set", "daemon.workers", "5"}).exit_code == 0);
+    REQUIRE(run_sota(home, env, {"config", "set", "llm.model", "gpt-4.1"}).exit_code == 0);
+    ::kill(daemon.pid(), SIGHUP);
+    for (int i = 0; i < 100 && workers() != 5; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    CHECK(workers() == 5);
+    CHECK(daemon.log().find("llm.model = gpt-4.1 (was gpt-4o-mini); applies after `sota daemon "
+                            "restart`") != std::string::npos);
+
+    // A broken file changes nothing, and the daemon stays up.
+    test::write_text(home.path() / "config" / "config.toml",
+                     test::read_text(home.path() / "config" / "config.toml") + "\n[daemon\n");
+    ::kill(daemon.pid(), SIGHUP);
+    for (int i = 0; i < 100 && daemon.log().find("was not reloaded") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    CHECK(daemon.log().find("was not reloaded") != std::string::npos);
+    CHECK(workers() == 5);
+    CHECK(daemon.stop(SIGTERM) == 0);
+}
+
 TEST_CASE("jobs are cancelled and retried through the daemon", "[daemon][integration]") {
     test::DemoWorld world;
     test::TempHome home;
