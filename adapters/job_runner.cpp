@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <fstream>
 
 #include "adapters/markdown.hpp"
@@ -122,6 +124,22 @@ core::Status check_model_allowed(const std::string& where, const std::string& mo
 }
 
 }  // namespace
+
+int JobRunner::drain_publish_queue() {
+    if (m_config.get(keys::wordpress_url).empty() ||
+        m_services.store().pending_publishes("wordpress").empty()) {
+        return 0;
+    }
+    core::WordPressClient wp(m_services.http(), m_services.wordpress_endpoint());
+    core::WordPressPublisher inner(wp);
+    core::resilience::DeferredPublisher publisher(inner, m_services.store(), m_clock, "wordpress");
+    const auto report = publisher.drain();
+    if (report.published + report.retried + report.gave_up > 0) {
+        spdlog::info("publish queue: {} published, {} to retry, {} given up", report.published,
+                     report.retried, report.gave_up);
+    }
+    return report.published;
+}
 
 core::Expected<std::shared_ptr<const JobRunner::CheckedWorkflow>> JobRunner::checked_workflow(
     const std::string& name) {

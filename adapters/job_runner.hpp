@@ -60,6 +60,10 @@ class JobRunner {
     JobRunResult run(core::pipeline::JobRecord& job, core::pipeline::Reporter& reporter,
                      core::CancelToken cancel);
 
+    /// Retries the WordPress posts whose publishing was deferred (the site was down) and are
+    /// due; nothing when no site is configured or nothing waits. Returns how many were published.
+    int drain_publish_queue();
+
     /// The directory a job's article goes to: its `out`, else run.out_dir/SLUG.
     std::filesystem::path output_dir(const core::pipeline::JobRecord& job,
                                      const std::string& slug) const;

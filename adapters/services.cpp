@@ -201,9 +201,32 @@ Services::~Services() {
     m_http.reset();
     m_live.reset();
     m_timers.reset();
-    if (m_store && m_cache) {
-        m_store->add_cache_counts(m_cache->stats());
+    flush_cache_counts();
+}
+
+void Services::flush_cache_counts() {
+    if (!m_store || !m_cache) {
+        return;
     }
+    std::lock_guard lock(m_flush_mutex);
+    const auto now = m_cache->stats();
+    std::map<std::string, core::resilience::CacheKindStats> delta;
+    for (const auto& [kind, s] : now) {
+        const auto& was = m_flushed[kind];
+        core::resilience::CacheKindStats d;
+        d.l1_hits = s.l1_hits - was.l1_hits;
+        d.l2_hits = s.l2_hits - was.l2_hits;
+        d.misses = s.misses - was.misses;
+        d.coalesced = s.coalesced - was.coalesced;
+        d.stale_served = s.stale_served - was.stale_served;
+        if (d.l1_hits + d.l2_hits + d.misses + d.coalesced + d.stale_served > 0) {
+            delta[kind] = d;
+        }
+    }
+    if (!delta.empty()) {
+        m_store->add_cache_counts(delta);
+    }
+    m_flushed = now;
 }
 
 core::Status Services::open_store(const std::filesystem::path& database) {

@@ -57,6 +57,9 @@ class Services {
     /// The job database opened by open_store().
     SqliteStore& store() { return *m_store; }
     core::resilience::TieredCache& cache() { return *m_cache; }
+    /// Adds the cache's hits and misses since the last flush to the store's running totals
+    /// (at exit, and periodically in sotad).
+    void flush_cache_counts();
 
     core::HttpClient& http() { return *m_http; }
     /// Knows every secret value; applied to whatever is stored or shown.
@@ -95,6 +98,8 @@ class Services {
     std::unique_ptr<core::resilience::Resilience> m_resilience;
     std::unique_ptr<core::resilience::TieredCache> m_cache;
     std::mutex m_owned_mutex;
+    std::mutex m_flush_mutex;
+    std::map<std::string, core::resilience::CacheKindStats> m_flushed;  // counts already added
     /// The links of resilient chains, one per provider, shared by every chain.
     std::map<core::ProviderKind, std::unique_ptr<core::llm::Provider>> m_links;
     std::unique_ptr<core::SerpClient> m_serp_client;

@@ -224,6 +224,10 @@ const std::vector<KeySpec>& config_schema() {
          "start sotad when a job command finds it not running"},
         {"daemon.priority_share", ValueType::number, "0.25",
          "share of sotad's workers kept for the priority queue", 0, 0.9},
+        {"daemon.housekeeping", ValueType::duration, "60s",
+         "how often sotad retries deferred WordPress posts, prunes expired cache entries and "
+         "saves cache counts",
+         1000, 86'400'000},
         {"schedule.missed",
          ValueType::choice,
          "once",

@@ -191,9 +191,26 @@ int main(int argc, char** argv) {
         "pid {}",
         sota::core::k_version, socket.string(), workers, reserved, ::getpid());
 
+    // Between signals, every daemon.housekeeping: deferred posts, the cache, its counts.
+    const auto every =
+        ctx->config().get(sota::core::Key<sota::core::Millis>{"daemon.housekeeping"});
+    timespec interval{static_cast<time_t>(every.count() / 1000),
+                      static_cast<long>(every.count() % 1000) * 1'000'000L};
     while (true) {
-        int sig = 0;
-        sigwait(&signals, &sig);
+        const int sig = sigtimedwait(&signals, nullptr, &interval);
+        if (sig < 0) {
+            try {
+                runner.drain_publish_queue();
+                (*services)->flush_cache_counts();
+                if (const auto pruned = store.cache_prune(std::chrono::system_clock::now());
+                    pruned > 0) {
+                    spdlog::info("cache: {} expired entries pruned", pruned);
+                }
+            } catch (const std::exception& e) {
+                spdlog::error("housekeeping: {}", e.what());
+            }
+            continue;
+        }
         if (sig == SIGHUP) {
             reload(applied, workers_from_flag, scheduler, schedules);
             continue;

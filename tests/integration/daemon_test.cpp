@@ -870,3 +870,36 @@ TEST_CASE("a schedule skips a run while the previous is going, and catches up mi
               core::iso8601_utc(std::chrono::system_clock::now()));
     }
 }
+
+TEST_CASE("sotad retries deferred WordPress posts on its housekeeping timer",
+          "[daemon][integration][publish]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    test::FakeHttpServer wp_server;
+    auto wp = std::make_shared<test::FakeWordPress>();
+    test::install_wordpress(wp_server, wp);
+    wp->writes_down = true;
+    auto env = world_env(home, world);
+    env["SOTA_WORDPRESS_URL"] = wp_server.base_url();
+    env["SOTA_WORDPRESS_USER"] = wp->user;
+    env["WORDPRESS_APP_PASSWORD"] = wp->app_password;
+    env["SOTA_DAEMON_HOUSEKEEPING"] = "1s";
+    auto daemon = start_daemon(home, env);
+    auto submitted =
+        run_sota(home, env, {"submit", "--keyword", k_keyword, "--publish", "draft", "--wait"});
+    INFO(submitted.err);
+    CHECK(submitted.exit_code == 0);
+    const auto posts = [&] {
+        std::lock_guard lock(wp->mutex);
+        return wp->posts.size();
+    };
+    CHECK(posts() == 0);  // the site refused it; it waits in the publish queue
+
+    wp->writes_down = false;
+    for (int i = 0; i < 200 && posts() == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    INFO(daemon->log());
+    CHECK(posts() == 1);
+    CHECK(daemon->log().find("publish queue: 1 published") != std::string::npos);
+}
