@@ -2,6 +2,7 @@
 
 #include "core/base64.hpp"
 #include "core/provider_error.hpp"
+#include "core/text.hpp"
 
 namespace sota::core {
 
@@ -374,6 +375,34 @@ Expected<std::vector<WpPost>> WordPressClient::find_by_slug(const std::string& s
         }
     }
     return posts;
+}
+
+Expected<std::int64_t> WordPressClient::term_id(const std::string& taxonomy,
+                                                const std::string& term) {
+    if (!term.empty() && term.find_first_not_of("0123456789") == std::string::npos) {
+        return std::stoll(term);
+    }
+    const std::string wanted = to_lower(term);
+    for (const char* by : {"slug", "search"}) {
+        auto r = call("GET", "wp/v2/" + taxonomy,
+                      {{by, std::string(by) == "slug" ? wanted : term},
+                       {"per_page", "100"},
+                       {"_fields", "id,name,slug"}});
+        if (!r) {
+            return fail(r.error());
+        }
+        const json j = json::parse(r->body, nullptr, false);
+        for (const auto& t : j.is_array() ? j : json::array()) {
+            if (to_lower(t.value("slug", "")) == wanted ||
+                to_lower(t.value("name", "")) == wanted) {
+                return t.value("id", std::int64_t{0});
+            }
+        }
+    }
+    const std::string kind = taxonomy == "tags" ? "tag" : "category";
+    return fail(ErrorKind::not_found, "wordpress.no_term",
+                "no " + kind + " '" + term + "' on " + m_endpoint.site_url +
+                    " (give its id, slug or name)");
 }
 
 Expected<PublishResult> WordPressPublisher::publish(const Article& article) {

@@ -89,6 +89,10 @@ class WordPressClient {
     Expected<WpPost> update(std::int64_t id, const WpDraft& draft,
                             const std::string& collection = "posts");
 
+    /// A category's or tag's id (`taxonomy` "categories" or "tags") from its id, slug or
+    /// name (case-insensitive). ErrorKind::not_found names the term and the site.
+    Expected<std::int64_t> term_id(const std::string& taxonomy, const std::string& term);
+
     /// Posts with exactly this slug (any status the user may see).
     Expected<std::vector<WpPost>> find_by_slug(const std::string& slug,
                                                const std::string& collection = "posts");

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <tuple>
 
 #include "adapters/private_files.hpp"
 #include "adapters/services.hpp"
@@ -62,8 +63,18 @@ core::Expected<std::vector<Candidate>> from_wordpress(const RefreshOptions& o, C
     }
     core::WpListQuery query;
     query.search = o.search;
-    query.categories = o.categories;
-    query.tags = o.tags;
+    core::WordPressClient wp(services.http(), services.wordpress_endpoint());
+    for (const auto& [taxonomy, terms, into] :
+         {std::tuple{"categories", &o.categories, &query.categories},
+          std::tuple{"tags", &o.tags, &query.tags}}) {
+        for (const auto& term : *terms) {
+            auto id = wp.term_id(taxonomy, term);
+            if (!id) {
+                return core::fail(id.error());
+            }
+            into->push_back(*id);
+        }
+    }
     query.max_pages = std::max(1, (o.limit + 99) / 100);
     if (!o.modified_before.empty()) {
         query.modified_before =
@@ -78,7 +89,6 @@ core::Expected<std::vector<Candidate>> from_wordpress(const RefreshOptions& o, C
         const auto cutoff = std::chrono::system_clock::now() - *age;
         query.modified_before = core::iso8601_utc(cutoff).substr(0, 19);
     }
-    core::WordPressClient wp(services.http(), services.wordpress_endpoint());
     auto posts = wp.list(query);
     if (!posts) {
         return core::fail(posts.error());
@@ -133,8 +143,9 @@ void setup_refresh(CLI::App& parent, CommandTable& table) {
         parent.add_subcommand("refresh", "Choose stale articles and queue a refresh of each");
     refresh->add_option("--older-than", o->older_than, "Modified more than this long ago (90d)");
     refresh->add_option("--modified-before", o->modified_before, "Modified before this date");
-    refresh->add_option("--category", o->categories, "Only posts in this category id");
-    refresh->add_option("--tag", o->tags, "Only posts with this tag id");
+    refresh->add_option("--category", o->categories,
+                        "Only posts in this category (id, slug or name)");
+    refresh->add_option("--tag", o->tags, "Only posts with this tag (id, slug or name)");
     refresh->add_option("--search", o->search, "Only posts matching this search");
     refresh->add_option("--from", o->from, "Articles from a CSV/URL-list file or a sitemap URL");
     refresh->add_option("--limit", o->limit, "At most this many articles (default 100)")

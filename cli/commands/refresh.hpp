@@ -13,9 +13,9 @@ namespace sota::cli {
 struct RefreshOptions {
     BatchOptions run;        ///< how the chosen jobs run: inline or --daemon, --results, --parallel
     std::string older_than;  ///< "90d": modified more than this long ago
-    std::string modified_before;  ///< 2026-08-01
-    std::vector<std::int64_t> categories;
-    std::vector<std::int64_t> tags;
+    std::string modified_before;          ///< 2026-08-01
+    std::vector<std::string> categories;  ///< ids, slugs or names
+    std::vector<std::string> tags;
     std::string search;
     std::string from;  ///< a pages file (CSV or URL list) or a sitemap URL instead of WordPress
     int limit = 100;

@@ -660,7 +660,16 @@ TEST_CASE("sota refresh picks stale WordPress posts, is safe under cron, and run
     test::FakeHttpServer wp_server;
     auto wp = std::make_shared<test::FakeWordPress>();
     test::install_wordpress(wp_server, wp);
-    const auto old1 = wp->add_post("Best Espresso Grinder Guide", "espresso-grinder-guide", 200);
+    const auto old1 =
+        wp->add_post("Best Espresso Grinder Guide", "espresso-grinder-guide", 200, {7});
+    wp->terms["categories"] = {
+        {{"id", 7}, {"name", "Espresso Machines"}, {"slug", "espresso-machines"}},
+        {{"id", 8},
+         {
+             "name",
+             "Espresso",
+         },
+         {"slug", "espresso"}}};
     const auto old2 = wp->add_post("Burr Grinder Basics", "burr-grinder-basics", 120);
     wp->add_post("This Week in Coffee", "this-week", 5);
     auto env = world_env(home, world);
@@ -676,6 +685,19 @@ TEST_CASE("sota refresh picks stale WordPress posts, is safe under cron, and run
     CHECK(dry.out.find("this-week") == std::string::npos);
     CHECK(dry.err.find("2 article(s) to refresh (dry run") != std::string::npos);
     CHECK(world.llm_server.requests().empty());
+
+    // Categories by name (any case), slug or id; an unknown one is named.
+    for (const char* category : {"espresso machines", "espresso-machines", "7"}) {
+        auto in_category = run_sota(
+            home, env, {"refresh", "--older-than", "90d", "--category", category, "--dry-run"});
+        INFO(category << ": " << in_category.err);
+        CHECK(in_category.exit_code == 0);
+        CHECK(in_category.out.find(std::to_string(old1) + "\t") != std::string::npos);
+        CHECK(in_category.out.find(std::to_string(old2) + "\t") == std::string::npos);
+    }
+    auto unknown = run_sota(home, env, {"refresh", "--category", "Grinders", "--dry-run"});
+    CHECK(unknown.exit_code != 0);
+    CHECK(unknown.err.find("no category 'Grinders'") != std::string::npos);
 
     {
         // Another refresh holds the lock: this one skips, successfully.

@@ -1,5 +1,7 @@
 #include "tests/support/fake_wordpress.hpp"
 
+#include "core/text.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
@@ -115,6 +117,25 @@ void handle_api(FakeWordPress& wp, const std::string& route, const FakeRequest& 
         c.respond(200, json{{"id", 1}, {"name", wp.user}, {"slug", wp.user}}.dump());
         return;
     }
+    for (const std::string taxonomy : {"categories", "tags"}) {
+        // GET /wp/v2/categories?slug=... or ?search=... (names, case-insensitive, substring).
+        if (route != "/wp/v2/" + taxonomy || r.method != "GET") {
+            continue;
+        }
+        std::lock_guard lock(wp.mutex);
+        json out = json::array();
+        for (const auto& term : wp.terms[taxonomy]) {
+            const std::string name = core::to_lower(term.value("name", ""));
+            if ((!param("slug").empty() && term.value("slug", "") != param("slug")) ||
+                (!param("search").empty() &&
+                 name.find(core::to_lower(param("search"))) == std::string::npos)) {
+                continue;
+            }
+            out.push_back(term);
+        }
+        c.respond(200, out.dump(), {{"X-WP-Total", std::to_string(out.size())}});
+        return;
+    }
     for (const std::string collection : {"posts", "pages"}) {
         const std::string base = "/wp/v2/" + collection;
         if (route.rfind(base, 0) != 0) {
@@ -169,12 +190,17 @@ void handle_api(FakeWordPress& wp, const std::string& route, const FakeRequest& 
                     post["modified_gmt"].get<std::string>() >= param("modified_before")) {
                     continue;
                 }
-                if (!param("categories").empty()) {
-                    const auto cats = post["categories"].get<std::vector<std::int64_t>>();
-                    if (std::find(cats.begin(), cats.end(), std::stoll(param("categories"))) ==
-                        cats.end()) {
-                        continue;
+                bool filtered_out = false;
+                for (const char* taxonomy : {"categories", "tags"}) {
+                    if (!param(taxonomy).empty()) {
+                        const auto ids = post[taxonomy].get<std::vector<std::int64_t>>();
+                        filtered_out =
+                            filtered_out || std::find(ids.begin(), ids.end(),
+                                                      std::stoll(param(taxonomy))) == ids.end();
                     }
+                }
+                if (filtered_out) {
+                    continue;
                 }
                 matches.push_back(post);
             }

@@ -23,6 +23,8 @@ struct FakeWordPress {
     std::int64_t next_id = 100;
     std::string base_url;
     bool writes_down = false;  ///< answer every create/update with 503 (the site is struggling)
+    /// Categories and tags: {"categories": [{"id", "name", "slug"}, ...], "tags": [...]}.
+    std::map<std::string, std::vector<nlohmann::json>> terms;
 
     /// Adds a published post modified `days_ago` days before 2026-11-24.
     std::int64_t add_post(const std::string& title, const std::string& slug, int days_ago,
