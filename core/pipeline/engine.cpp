@@ -229,7 +229,16 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
                 if (all_done) {
                     break;
                 }
-                cv.wait_for(lock, Millis(20));
+                // Steps that finish notify; timeouts and the deadline are waited for; an
+                // outside cancel (a flag) is noticed within 50 ms.
+                SteadyTime wake = std::min(job_deadline, now + Millis(50));
+                for (const auto& r : running) {
+                    if (!r->done && r->stop_reason.empty()) {
+                        wake = std::min(wake, r->deadline);
+                    }
+                }
+                cv.wait_for(lock,
+                            std::max(Millis(1), std::chrono::duration_cast<Millis>(wake - now)));
             }
         }
         std::optional<Error> level_error;
