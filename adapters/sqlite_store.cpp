@@ -147,7 +147,28 @@ const std::vector<const char*> k_migrations = {
 
 }  // namespace
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() {
+    std::lock_guard lock(m_mutex);
+    if (m_db) {
+        try {
+            flush_events_locked();
+        } catch (const std::exception&) {
+            // the log is best effort
+        }
+    }
+    m_statements.clear();  // before the database they belong to
+}
+
+SQLite::Statement& SqliteStore::cached_locked(const char* sql) {
+    auto& slot = m_statements[sql];
+    if (!slot) {
+        slot = std::make_unique<SQLite::Statement>(*m_db, sql);
+    } else {
+        slot->reset();
+        slot->clearBindings();
+    }
+    return *slot;
+}
 
 int SqliteStore::latest_version() {
     return static_cast<int>(k_migrations.size());

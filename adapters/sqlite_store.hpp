@@ -1,8 +1,10 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "core/pipeline/job_store.hpp"
 #include "core/resilience/cache.hpp"
@@ -12,7 +14,8 @@
 
 namespace SQLite {
 class Database;
-}
+class Statement;
+}  // namespace SQLite
 
 namespace sota::adapters {
 
@@ -135,10 +138,18 @@ class SqliteStore final : public core::resilience::CacheStore,
   private:
     SqliteStore() = default;
     void insert_job_locked(const core::pipeline::JobRecord& job);
+    /// A prepared statement kept for reuse (reset, bindings cleared); the lock must be held.
+    SQLite::Statement& cached_locked(const char* sql);
+    /// Writes the buffered step events; the lock must be held (inside a transaction or not).
+    void flush_events_locked();
     core::Status migrate();
 
     std::unique_ptr<SQLite::Database> m_db;
     mutable std::mutex m_mutex;
+    std::map<const char*, std::unique_ptr<SQLite::Statement>> m_statements;  // by SQL text
+    /// Step events wait here and are written with the next checkpoint, job update or read, so
+    /// that a step costs one commit, not three. Job-level events are written at once.
+    std::vector<core::pipeline::Event> m_pending_events;
 };
 
 }  // namespace sota::adapters

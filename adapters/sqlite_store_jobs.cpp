@@ -61,11 +61,11 @@ constexpr const char* k_job_columns =
 }  // namespace
 
 void SqliteStore::insert_job_locked(const JobRecord& job) {
-    SQLite::Statement q(*m_db,
-                        "INSERT INTO jobs (id, keyword, workflow_name, spec, workflow, state, "
-                        "current_step, attempts, created_at, updated_at, owner_pid, queue, "
-                        "priority, idempotency_key, batch_id) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    SQLite::Statement& q = cached_locked(
+        "INSERT INTO jobs (id, keyword, workflow_name, spec, workflow, state, "
+        "current_step, attempts, created_at, updated_at, owner_pid, queue, "
+        "priority, idempotency_key, batch_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     q.bind(1, job.id);
     q.bind(2, job.spec.keyword);
     q.bind(3, job.spec.workflow);
@@ -141,9 +141,11 @@ std::vector<JobRecord> SqliteStore::recent_jobs(int limit) {
 core::Status SqliteStore::update_job(const JobRecord& job) {
     std::lock_guard lock(m_mutex);
     try {
-        SQLite::Statement q(*m_db,
-                            "UPDATE jobs SET state = ?, current_step = ?, attempts = ?, error = ?, "
-                            "result = ?, updated_at = ?, owner_pid = ?, workflow = ? WHERE id = ?");
+        SQLite::Transaction tx(*m_db);
+        flush_events_locked();
+        SQLite::Statement& q = cached_locked(
+            "UPDATE jobs SET state = ?, current_step = ?, attempts = ?, error = ?, result = ?, "
+            "updated_at = ?, owner_pid = ?, workflow = ? WHERE id = ?");
         q.bind(1, core::pipeline::to_string(job.state));
         q.bind(2, job.current_step);
         q.bind(3, job.attempts);
@@ -167,6 +169,7 @@ core::Status SqliteStore::update_job(const JobRecord& job) {
             return core::fail(core::ErrorKind::not_found, "job.not_found",
                               "no job " + job.id + " in the job database");
         }
+        tx.commit();
     } catch (const std::exception& e) {
         return store_error("update job " + job.id, e);
     }
@@ -176,9 +179,11 @@ core::Status SqliteStore::update_job(const JobRecord& job) {
 core::Status SqliteStore::save_checkpoint(const std::string& job_id, const Checkpoint& c) {
     std::lock_guard lock(m_mutex);
     try {
-        SQLite::Statement q(*m_db,
-                            "INSERT OR REPLACE INTO checkpoints (job_id, step, artifacts, usage, "
-                            "duration_ms, finished_at) VALUES (?, ?, ?, ?, ?, ?)");
+        SQLite::Transaction tx(*m_db);
+        flush_events_locked();
+        SQLite::Statement& q = cached_locked(
+            "INSERT OR REPLACE INTO checkpoints (job_id, step, artifacts, usage, duration_ms, "
+            "finished_at) VALUES (?, ?, ?, ?, ?, ?)");
         q.bind(1, job_id);
         q.bind(2, c.step);
         q.bind(3, c.artifacts.dump());
@@ -186,6 +191,7 @@ core::Status SqliteStore::save_checkpoint(const std::string& job_id, const Check
         q.bind(5, c.duration_ms);
         q.bind(6, to_ms(c.finished_at));
         q.exec();
+        tx.commit();
     } catch (const std::exception& e) {
         return store_error("save the checkpoint of step " + c.step, e);
     }
@@ -225,25 +231,50 @@ core::Status SqliteStore::drop_checkpoint(const std::string& job_id, const std::
 }
 
 std::int64_t SqliteStore::append_event(const Event& event) {
+    using core::pipeline::EventType;
     std::lock_guard lock(m_mutex);
+    m_pending_events.push_back(event);
+    const bool job_level = event.type == EventType::status_change ||
+                           event.type == EventType::error || event.type == EventType::result_ready;
+    if (!job_level && m_pending_events.size() < 256) {
+        return 0;  // written with the next checkpoint, job update or read
+    }
     try {
-        SQLite::Statement q(
-            *m_db, "INSERT INTO events (job_id, type, step, time, data) VALUES (?, ?, ?, ?, ?)");
-        q.bind(1, event.job_id);
-        q.bind(2, core::pipeline::to_string(event.type));
-        q.bind(3, event.step);
-        q.bind(4, to_ms(event.time));
-        q.bind(5, event.data.dump());
-        q.exec();
+        SQLite::Transaction tx(*m_db);
+        flush_events_locked();
+        tx.commit();
         return m_db->getLastInsertRowid();
     } catch (const std::exception&) {
         return 0;  // the log is best effort; the checkpoints are what resume relies on
     }
 }
 
+void SqliteStore::flush_events_locked() {
+    for (const auto& event : m_pending_events) {
+        SQLite::Statement& q = cached_locked(
+            "INSERT INTO events (job_id, type, step, time, data) VALUES (?, ?, ?, ?, ?)");
+        q.bind(1, event.job_id);
+        q.bind(2, core::pipeline::to_string(event.type));
+        q.bind(3, event.step);
+        q.bind(4, to_ms(event.time));
+        q.bind(5, event.data.dump());
+        q.exec();
+    }
+    m_pending_events.clear();
+}
+
 std::vector<Event> SqliteStore::events(const std::string& job_id, std::int64_t after_seq,
                                        int limit) {
     std::lock_guard lock(m_mutex);
+    if (!m_pending_events.empty()) {
+        try {
+            SQLite::Transaction tx(*m_db);
+            flush_events_locked();
+            tx.commit();
+        } catch (const std::exception&) {
+            m_pending_events.clear();  // best effort, as when they were appended
+        }
+    }
     SQLite::Statement q(*m_db,
                         "SELECT seq, type, step, time, data FROM events WHERE job_id = ? AND seq > "
                         "? ORDER BY seq LIMIT ?");

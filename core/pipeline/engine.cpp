@@ -1,6 +1,9 @@
 #include "core/pipeline/engine.hpp"
 
+#include <algorithm>
 #include <condition_variable>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -74,6 +77,74 @@ struct Running {
     std::thread thread;
 };
 
+/// Why a running step must stop now ("" if it may go on).
+std::string stop_reason(const CancelToken& outer, SteadyTime now, SteadyTime job_deadline,
+                        SteadyTime step_deadline) {
+    if (outer.cancelled()) {
+        return "cancelled";
+    }
+    if (now >= job_deadline) {
+        return "deadline";
+    }
+    return now >= step_deadline ? "timeout" : "";
+}
+
+/// One thread for the whole process that stops steps running on their job's own thread (a
+/// level of one step needs no thread of its own) when the job is cancelled, its deadline
+/// passes or the step's timeout does: every job in a daemon shares it.
+class Watchdog {
+  public:
+    struct Entry {
+        const Clock* clock = nullptr;
+        CancelToken outer;
+        SteadyTime job_deadline;
+        Running* step = nullptr;
+        std::mutex* mutex = nullptr;  // guards step->stop_reason
+    };
+
+    static Watchdog& instance() {
+        static Watchdog* watchdog = new Watchdog();  // lives as long as the process
+        return *watchdog;
+    }
+
+    std::uint64_t add(const Entry& entry) {
+        std::lock_guard lock(m_mutex);
+        m_entries[++m_next] = entry;
+        return m_next;
+    }
+
+    /// Once it returns, the watchdog no longer touches the entry.
+    void remove(std::uint64_t id) {
+        std::lock_guard lock(m_mutex);
+        m_entries.erase(id);
+    }
+
+  private:
+    Watchdog() {
+        std::thread([this] {
+            while (true) {
+                std::this_thread::sleep_for(Millis(20));
+                std::lock_guard lock(m_mutex);
+                for (auto& [id, e] : m_entries) {
+                    std::lock_guard step_lock(*e.mutex);
+                    if (!e.step->stop_reason.empty()) {
+                        continue;
+                    }
+                    e.step->stop_reason =
+                        stop_reason(e.outer, e.clock->now(), e.job_deadline, e.step->deadline);
+                    if (!e.step->stop_reason.empty()) {
+                        e.step->cancel.cancel();
+                    }
+                }
+            }
+        }).detach();
+    }
+
+    std::mutex m_mutex;
+    std::map<std::uint64_t, Entry> m_entries;
+    std::uint64_t m_next = 0;
+};
+
 }  // namespace
 
 RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken cancel) {
@@ -124,6 +195,8 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
 
     for (const auto& level : *levels) {
         std::vector<std::unique_ptr<Running>> running;
+        const auto to_run = std::count_if(
+            level.begin(), level.end(), [&](const std::string& id) { return !finished.count(id); });
         for (const auto& id : level) {
             if (finished.count(id)) {
                 continue;
@@ -143,8 +216,7 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
                   {"timeout_ms", r->spec->timeout.count()},
                   {"kind", to_string(r->spec->kind)}});
             Running* slot = r.get();
-            r->thread = std::thread([this, slot, &job, &mutex, &cv,
-                                     inputs = std::move(inputs)]() mutable {
+            auto body = [this, slot, &job, &mutex, &cv, inputs = std::move(inputs)]() mutable {
                 const SteadyTime started = m_clock.now();
                 StepContext ctx(*slot->spec, job, std::move(inputs), m_services, m_reporter,
                                 m_clock, slot->cancel);
@@ -197,8 +269,17 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
                 slot->result = std::move(result);
                 slot->done = true;
                 cv.notify_all();
-            });
+            };
             running.push_back(std::move(r));
+            if (to_run > 1) {
+                slot->thread = std::thread(std::move(body));
+                continue;
+            }
+            // The level's only step runs here; the shared watchdog stops it when it must.
+            auto& watchdog = Watchdog::instance();
+            const auto watched = watchdog.add({&m_clock, cancel, job_deadline, slot, &mutex});
+            body();
+            watchdog.remove(watched);
         }
 
         // Watch the level: Ctrl-C, each step's timeout and the job's deadline.
@@ -215,13 +296,7 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
                     if (!r->stop_reason.empty()) {
                         continue;
                     }
-                    if (cancel.cancelled()) {
-                        r->stop_reason = "cancelled";
-                    } else if (now >= job_deadline) {
-                        r->stop_reason = "deadline";
-                    } else if (now >= r->deadline) {
-                        r->stop_reason = "timeout";
-                    }
+                    r->stop_reason = stop_reason(cancel, now, job_deadline, r->deadline);
                     if (!r->stop_reason.empty()) {
                         r->cancel.cancel();
                     }
@@ -244,7 +319,9 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
         std::optional<Error> level_error;
         bool interrupted = false;
         for (auto& r : running) {
-            r->thread.join();
+            if (r->thread.joinable()) {
+                r->thread.join();
+            }
             const std::string& id = r->spec->id;
             outcome.usage[id] = r->usage;
             outcome.timings_ms[id] = r->duration_ms;
