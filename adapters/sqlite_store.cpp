@@ -143,6 +143,10 @@ const std::vector<const char*> k_migrations = {
     );
     CREATE INDEX schedule_runs_schedule ON schedule_runs (schedule_id, id);
     )SQL",
+    // 7: claiming a job reads only this index, not every queued job's row.
+    R"SQL(
+    CREATE INDEX jobs_waiting ON jobs (state, queue, batch_id, priority, created_at, id);
+    )SQL",
 };
 
 }  // namespace
