@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -101,6 +102,63 @@ void reload(std::map<std::string, std::string>& applied, bool workers_from_flag,
         later.empty() ? "" : "; " + std::to_string(later.size()) + " change(s) wait for a restart");
 }
 
+/// Without --foreground sotad detaches: the process started returns once the daemon answers
+/// (exit 0) or failed to start (its exit code), and the daemon runs on with no terminal.
+class Detacher {
+  public:
+    /// Forks twice; only the detached grandchild returns. The first process waits for it.
+    void detach() {
+        int fds[2];
+        if (::pipe(fds) != 0) {
+            return;  // run undetached rather than not at all
+        }
+        const pid_t child = ::fork();
+        if (child < 0) {
+            ::close(fds[0]);
+            ::close(fds[1]);
+            return;
+        }
+        if (child > 0) {
+            ::close(fds[1]);
+            ::waitpid(child, nullptr, 0);
+            unsigned char code = 1;
+            const bool told = ::read(fds[0], &code, 1) == 1;
+            if (!told) {
+                std::fprintf(stderr, "sotad: the daemon stopped while starting\n");
+            }
+            std::_Exit(code);
+        }
+        ::close(fds[0]);
+        ::setsid();
+        if (::fork() != 0) {
+            std::_Exit(0);
+        }
+        m_fd = fds[1];
+    }
+
+    /// Tells the first process how the start went (once); on success the terminal is let go.
+    void report(int code) {
+        if (m_fd < 0) {
+            return;
+        }
+        const auto byte = static_cast<unsigned char>(code);
+        (void)!::write(m_fd, &byte, 1);
+        ::close(m_fd);
+        m_fd = -1;
+        if (code == 0) {
+            const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+            ::dup2(null, 0);
+            ::dup2(null, 1);
+            ::close(null);
+        }
+    }
+
+  private:
+    int m_fd = -1;
+};
+
+int serve(bool foreground, std::string socket_path, int workers, Detacher& detacher);
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -110,11 +168,23 @@ int main(int argc, char** argv) {
     std::string socket_path;
     int workers = 0;
     app.add_flag("--foreground", foreground,
-                 "Log to stderr instead of the log file (for service managers and terminals)");
+                 "Stay attached and log to stderr (for service managers and terminals); without it "
+                 "sotad detaches once it answers");
     app.add_option("--socket", socket_path, "Listen here instead of the runtime dir's sotad.sock");
     app.add_option("--workers", workers, "Jobs to run at once (default: daemon.workers)");
     CLI11_PARSE(app, argc, argv);
+    Detacher detacher;
+    if (!foreground) {
+        detacher.detach();
+    }
+    const int code = serve(foreground, socket_path, workers, detacher);
+    detacher.report(code);
+    return code;
+}
 
+namespace {
+
+int serve(bool foreground, std::string socket_path, int workers, Detacher& detacher) {
     // Signals are taken by the main thread only; block them before any thread starts.
     sigset_t signals;
     sigemptyset(&signals);
@@ -146,14 +216,6 @@ int main(int argc, char** argv) {
         const std::string pid = std::to_string(::getpid()) + "\n";
         (void)!::write(lock, pid.data(), pid.size());
     }
-    if (!foreground) {
-        const auto log = paths.daemon_log_file();
-        if (!std::freopen(log.c_str(), "a", stderr)) {
-            return exit_with(
-                {sota::core::ErrorKind::io, "daemon.log", "cannot open " + log.string()});
-        }
-    }
-
     auto services = ctx->services(true);
     if (!services) {
         return exit_with(services.error());
@@ -184,12 +246,20 @@ int main(int argc, char** argv) {
     if (auto ok = server.start(socket); !ok) {
         return exit_with(ok.error());
     }
+    if (!foreground) {
+        const auto log = paths.daemon_log_file();
+        if (!std::freopen(log.c_str(), "a", stderr)) {
+            return exit_with(
+                {sota::core::ErrorKind::io, "daemon.log", "cannot open " + log.string()});
+        }
+    }
     scheduler.start();
     schedules.start();
     spdlog::info(
         "sotad {} listening on {} with {} worker(s) ({} kept for the priority queue), "
         "pid {}",
         sota::core::k_version, socket.string(), workers, reserved, ::getpid());
+    detacher.report(0);
 
     // Between signals, every daemon.housekeeping: deferred posts, the cache, its counts.
     const auto every =
@@ -225,3 +295,5 @@ int main(int argc, char** argv) {
     spdlog::info("sotad stopped");
     return 0;
 }
+
+}  // namespace

@@ -503,6 +503,37 @@ TEST_CASE("sota daemon start and stop manage a detached sotad, and autostart sta
     CHECK(run_sota(home, env, {"daemon", "stop"}).exit_code == 0);
 }
 
+TEST_CASE("sotad without --foreground detaches and returns once it answers",
+          "[daemon][integration]") {
+    test::TempHome home;
+    auto env = test::clean_env(home.str());
+    env["SOTA_HOME"] = home.str();
+    test::ProcessSpec spec;
+    spec.argv = {SOTAD_BINARY};
+    spec.env = env;
+    spec.timeout = std::chrono::seconds(20);
+    const auto started = test::run_process(spec);
+    INFO(started.err);
+    REQUIRE(started.exit_code == 0);
+    adapters::DaemonClient client(socket_of(home));
+    auto health = client.call("GET", "/v1/health");  // already answering: no wait
+    REQUIRE(health);
+    const int pid = json::parse(health->body).value("pid", 0);
+    REQUIRE(pid > 0);
+    CHECK(::getpgid(pid) != ::getpgrp());  // its own session, not ours
+    const auto again = test::run_process(spec);
+    CHECK(again.exit_code == 1);
+    CHECK(again.err.find("already running") != std::string::npos);
+    CHECK(run_sota(home, env, {"daemon", "stop"}).exit_code == 0);
+    CHECK_FALSE(fs::exists(socket_of(home)));
+    auto bad = env;
+    bad["SOTA_LOG_LEVEL"] = "bogus";
+    spec.env = bad;
+    const auto refused = test::run_process(spec);
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.err.find("log.level") != std::string::npos);
+}
+
 TEST_CASE("sota batch checks every row, runs them inline or through sotad, never twice",
           "[batch][integration]") {
     test::DemoWorld world;
