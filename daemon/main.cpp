@@ -247,10 +247,10 @@ int serve(bool foreground, std::string socket_path, int workers, Detacher& detac
         return exit_with(ok.error());
     }
     if (!foreground) {
-        const auto log = paths.daemon_log_file();
-        if (!std::freopen(log.c_str(), "a", stderr)) {
+        const auto log_file = paths.daemon_log_file();
+        if (!std::freopen(log_file.c_str(), "a", stderr)) {
             return exit_with(
-                {sota::core::ErrorKind::io, "daemon.log", "cannot open " + log.string()});
+                {sota::core::ErrorKind::io, "daemon.log", "cannot open " + log_file.string()});
         }
     }
     scheduler.start();
