@@ -76,8 +76,8 @@ void ScheduleKeeper::stop() {
     }
     std::lock_guard lock(m_mutex);
     for (auto& [id, r] : m_running) {
-        spdlog::info("schedule {}: stopping run {} (pid {})", id, r.run.id, r.pid);
-        ::kill(-r.pid, SIGTERM);
+        spdlog::info("schedule {}: stopping run {} (pid {})", id, r.id, r.pid);
+        ::kill(static_cast<pid_t>(-r.pid), SIGTERM);
     }
     const auto deadline = std::chrono::steady_clock::now() + m_options.stop_grace;
     while (!m_running.empty()) {
@@ -85,13 +85,13 @@ void ScheduleKeeper::stop() {
             int status = 0;
             const bool late = std::chrono::steady_clock::now() > deadline;
             if (late) {
-                ::kill(-it->second.pid, SIGKILL);
+                ::kill(static_cast<pid_t>(-it->second.pid), SIGKILL);
             }
-            if (::waitpid(it->second.pid, &status, late ? 0 : WNOHANG) == 0) {
+            if (::waitpid(static_cast<pid_t>(it->second.pid), &status, late ? 0 : WNOHANG) == 0) {
                 ++it;
                 continue;
             }
-            auto& run = it->second.run;
+            auto& run = it->second;
             run.outcome = "interrupted";
             run.exit_code = exit_code_of(status);
             run.ended_at = std::chrono::system_clock::now();
@@ -177,12 +177,12 @@ void ScheduleKeeper::tick(core::WallTime now) {
 void ScheduleKeeper::reap() {
     for (auto it = m_running.begin(); it != m_running.end();) {
         int status = 0;
-        const pid_t done = ::waitpid(it->second.pid, &status, WNOHANG);
+        const pid_t done = ::waitpid(static_cast<pid_t>(it->second.pid), &status, WNOHANG);
         if (done == 0) {
             ++it;
             continue;
         }
-        auto& run = it->second.run;
+        auto& run = it->second;
         run.exit_code = done < 0 ? 1 : exit_code_of(status);
         run.outcome = run.exit_code == 0 ? "succeeded" : "failed";
         run.ended_at = std::chrono::system_clock::now();
@@ -264,7 +264,7 @@ core::Expected<ScheduleRun> ScheduleKeeper::launch(const Schedule& schedule,
     }
     run.pid = pid;
     m_store.update_schedule_run(run);
-    m_running[schedule.id] = Running{pid, run};
+    m_running[schedule.id] = run;
     spdlog::info("schedule {}: run {} ({}) started, pid {}: {}", schedule.id, run.id, trigger, pid,
                  core::schedule::command_line(schedule.command));
     return run;
@@ -381,7 +381,7 @@ core::Expected<json> ScheduleKeeper::remove(const std::string& id_or_name) {
     m_store.remove_schedule(s->id);
     if (const auto it = m_running.find(s->id); it != m_running.end()) {
         spdlog::info("schedule {} removed; its run {} (pid {}) goes on to its end", s->id,
-                     it->second.run.id, it->second.pid);
+                     it->second.id, it->second.pid);
     } else {
         spdlog::info("schedule {} removed", s->id);
     }
@@ -421,7 +421,7 @@ core::Expected<json> ScheduleKeeper::run_now(const std::string& id_or_name) {
     if (const auto it = m_running.find(s->id); it != m_running.end()) {
         return core::fail(core::ErrorKind::provider, "schedule.busy",
                           "schedule " + s->id + " is running (run " +
-                              std::to_string(it->second.run.id) + ", pid " +
+                              std::to_string(it->second.id) + ", pid " +
                               std::to_string(it->second.pid) + "); wait for it to end");
     }
     auto run = launch(*s, "manual", std::chrono::system_clock::now());

@@ -59,11 +59,6 @@ class ScheduleKeeper {
     core::Expected<nlohmann::json> run_now(const std::string& id_or_name);
 
   private:
-    struct Running {
-        pid_t pid = 0;
-        core::schedule::ScheduleRun run;
-    };
-
     void loop();
     void tick(core::WallTime now);
     void reap();
@@ -79,7 +74,7 @@ class ScheduleKeeper {
     std::mutex m_mutex;  // m_running, m_zones, and the order of store writes
     std::condition_variable m_wake;
     bool m_stop = false;
-    std::map<std::string, Running> m_running;  // by schedule id
+    std::map<std::string, core::schedule::ScheduleRun> m_running;  // runs going, by schedule id
     std::map<std::string, std::unique_ptr<core::schedule::TimeZone>> m_zones;
     std::thread m_thread;
 };

@@ -6,10 +6,11 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -77,39 +78,36 @@ core::Status start_daemon(Context& ctx, bool quiet) {
         }
         return {};
     }
+    // sotad detaches by itself and exits once it answers (0) or failed to start; its error, if
+    // any, goes to our stderr.
     const std::string program = sotad_path();
     const pid_t child = ::fork();
     if (child < 0) {
         return core::fail(core::ErrorKind::io, "daemon.start", "cannot fork to start sotad");
     }
     if (child == 0) {
-        // Detach twice so sotad is nobody's child and has no terminal.
-        ::setsid();
-        if (::fork() != 0) {
-            ::_exit(0);
-        }
         const int null = ::open("/dev/null", O_RDWR);
         ::dup2(null, 0);
         ::dup2(null, 1);
-        ::dup2(null, 2);
         ::execlp(program.c_str(), program.c_str(), static_cast<char*>(nullptr));
+        std::fprintf(stderr, "sota: cannot run %s: %s\n", program.c_str(), std::strerror(errno));
         ::_exit(127);
     }
-    ::waitpid(child, nullptr, 0);
-    for (int i = 0; i < 100; ++i) {
-        if (const auto pid = running_pid(ctx)) {
-            if (!quiet) {
-                std::fprintf(stderr, "sotad started (pid %d), logging to %s\n", *pid,
-                             ctx.paths().daemon_log_file().c_str());
-            }
-            return {};
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    const auto pid = code == 0 ? running_pid(ctx) : std::nullopt;
+    if (!pid) {
+        return core::fail(adapters::daemon_unreachable(
+            ctx.paths().socket_file(), program + " did not start (exit " + std::to_string(code) +
+                                           "); see the message above or " +
+                                           ctx.paths().daemon_log_file().string()));
     }
-    return core::fail(adapters::daemon_unreachable(ctx.paths().socket_file(),
-                                                   "started " + program +
-                                                       " but it did not answer within 10 s; see " +
-                                                       ctx.paths().daemon_log_file().string()));
+    if (!quiet) {
+        std::fprintf(stderr, "sotad started (pid %d), logging to %s\n", *pid,
+                     ctx.paths().daemon_log_file().c_str());
+    }
+    return {};
 }
 
 void setup_daemon(CLI::App& parent, CommandTable& table) {

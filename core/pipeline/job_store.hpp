@@ -56,7 +56,8 @@ class JobStore {
     virtual std::vector<Checkpoint> checkpoints(const std::string& job_id) = 0;
     /// Drops a step's checkpoint (so `retry` runs it again).
     virtual Status drop_checkpoint(const std::string& job_id, const std::string& step) = 0;
-    /// Appends an event; returns its sequence number.
+    /// Appends an event; returns its sequence number, or 0 if it is written later (a store may
+    /// hold step events back to write them with the next checkpoint; reads still see them).
     virtual std::int64_t append_event(const Event& event) = 0;
     /// Events of a job after `after_seq`, oldest first, at most `limit`.
     virtual std::vector<Event> events(const std::string& job_id, std::int64_t after_seq,

@@ -5,8 +5,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <SQLiteCpp/SQLiteCpp.h>
-
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
@@ -15,78 +13,19 @@
 #include <thread>
 
 #include "adapters/daemon_client.hpp"
+#include "core/api/protocol.hpp"
 #include "core/text.hpp"
-#include "tests/support/background.hpp"
-#include "tests/support/demo_world.hpp"
-#include "tests/support/process.hpp"
-#include "tests/support/temp_home.hpp"
+#include "tests/integration/sotad_harness.hpp"
+#include "tests/support/fake_wordpress.hpp"
 
 using namespace sota;
 using nlohmann::json;
+using test::first_line;
+using test::k_keyword;
+using test::k_no_cache;
 namespace fs = std::filesystem;
 
 namespace {
-
-const std::string k_keyword = "best espresso grinder";
-
-/// The demo world's settings as sotad reads them: SOTA_* variables and provider key variables.
-std::map<std::string, std::string> world_env(const test::TempHome& home,
-                                             const test::DemoWorld& world) {
-    auto env = test::clean_env(home.str());
-    env["SOTA_HOME"] = home.str();
-    env["SOTA_RUN_OUT_DIR"] = (home.path() / "articles").string();  // not the daemon's cwd
-    const auto args = world.sota_args();
-    for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
-        const std::string& v = args[i + 1];
-        const auto eq = v.find('=');
-        if (args[i] == "--set") {
-            std::string key = "SOTA_" + v.substr(0, eq);
-            for (auto& c : key) {
-                c = c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-            }
-            env[key] = v.substr(eq + 1);
-        } else if (args[i] == "--key") {
-            const std::string name = v.substr(0, eq);
-            env[name == "openai" ? "OPENAI_API_KEY" : "SERPER_API_KEY"] = v.substr(eq + 1);
-        }
-    }
-    return env;
-}
-
-fs::path socket_of(const test::TempHome& home) {
-    return home.path() / "run" / "sotad.sock";
-}
-
-/// sotad, started and waited for until it answers (at most 10 s).
-std::unique_ptr<test::Background> start_daemon(const test::TempHome& home,
-                                               std::map<std::string, std::string> env,
-                                               int workers = 2) {
-    auto d = std::make_unique<test::Background>(
-        std::vector<std::string>{SOTAD_BINARY, "--foreground", "--workers",
-                                 std::to_string(workers)},
-        std::move(env), home.path() / "sotad.out");
-    adapters::DaemonClient client(socket_of(home));
-    for (int i = 0; i < 200; ++i) {
-        auto health = client.call("GET", "/v1/health");
-        if (health && health->status == 200) {
-            return d;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    FAIL("sotad did not answer within 10 s; its log:\n" << d->log());
-    return d;
-}
-
-test::ProcessResult run_sota(const test::TempHome& home, std::map<std::string, std::string> env,
-                             std::vector<std::string> args) {
-    test::ProcessSpec spec;
-    spec.argv = {SOTA_BINARY};
-    spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-    spec.env = std::move(env);
-    spec.timeout = std::chrono::seconds(60);
-    spec.cwd = home.str();
-    return test::run_process(spec);
-}
 
 /// Sends raw bytes to the socket and returns the answer.
 std::string raw_exchange(const fs::path& socket, const std::string& bytes) {
@@ -113,13 +52,6 @@ std::string post(const std::string& path, const std::string& body) {
            " HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
            "\r\nConnection: close\r\n\r\n" + body;
 }
-
-std::string first_line(const std::string& text) {
-    return core::trim(text.substr(0, text.find('\n')));
-}
-
-const std::map<std::string, std::string> k_no_cache = {
-    {"SOTA_CACHE_TTL_KEYWORDS", "0"}, {"SOTA_CACHE_TTL_GAPS", "0"}, {"SOTA_CACHE_TTL_SERP", "0"}};
 
 }  // namespace
 
@@ -383,8 +315,6 @@ TEST_CASE("without a daemon the job commands say how to start one and exit 3",
     CHECK(run_sota(home, env, {"run", "--daemon", "--keyword", k_keyword}).exit_code == 3);
 }
 
-#include "core/api/protocol.hpp"
-
 TEST_CASE("docs/protocol.md lists exactly the routes the daemon declares", "[daemon][docs]") {
     const std::string doc = test::read_text(fs::path(SOTA_SOURCE_DIR) / "docs/protocol.md");
     std::set<std::string> documented;
@@ -520,7 +450,7 @@ TEST_CASE("sotad without --foreground detaches and returns once it answers",
     REQUIRE(health);
     const int pid = json::parse(health->body).value("pid", 0);
     REQUIRE(pid > 0);
-    CHECK(::getpgid(pid) != ::getpgrp());  // its own session, not ours
+    CHECK(::getpgid(pid) != ::getpgrp());  // detached: not in our process group
     const auto again = test::run_process(spec);
     CHECK(again.exit_code == 1);
     CHECK(again.err.find("already running") != std::string::npos);
@@ -532,396 +462,6 @@ TEST_CASE("sotad without --foreground detaches and returns once it answers",
     const auto refused = test::run_process(spec);
     CHECK(refused.exit_code == 5);
     CHECK(refused.err.find("log.level") != std::string::npos);
-}
-
-TEST_CASE("sota batch checks every row, runs them inline or through sotad, never twice",
-          "[batch][integration]") {
-    test::DemoWorld world;
-    test::TempHome home;
-    const auto env = world_env(home, world);
-    test::write_text(home.path() / "bad.csv",
-                     "keyword,priority\nbest espresso grinder,1\nab,2\nburr grinder,high\n");
-    auto refused = run_sota(home, env, {"batch", "bad.csv"});
-    CHECK(refused.exit_code == 2);
-    CHECK(refused.err.find("bad.csv:3: keyword: must be 3-200 characters") != std::string::npos);
-    CHECK(refused.err.find("bad.csv:4: priority: must be a whole number") != std::string::npos);
-    CHECK(refused.err.find("nothing was submitted") != std::string::npos);
-    CHECK(world.llm_server.requests().empty());
-
-    auto dry = run_sota(home, env, {"batch", "bad.csv", "--dry-run", "--json", "--skip-invalid"});
-    CHECK(dry.exit_code == 0);
-    CHECK(json::parse(first_line(dry.out))["job"]["keyword"] == "best espresso grinder");
-
-    // Inline, a bounded pool; a row that fails makes the exit code 4.
-    test::write_text(home.path() / "k.csv",
-                     "keyword,mode,url\n"
-                     "best espresso grinder,,\n"
-                     "best burr grinder,,\n"
-                     "espresso grinder refresh,refresh,http://home-barista.example/gone\n");
-    auto inline_run = run_sota(home, env, {"batch", "k.csv", "--results", "r.csv"});
-    INFO(inline_run.err);
-    CHECK(inline_run.exit_code == 4);
-    CHECK(inline_run.err.find("2 completed, 1 failed, 0 skipped") != std::string::npos);
-    const std::string results = test::read_text(home.path() / "r.csv");
-    CHECK(results.rfind("line,keyword,job_id,status,score,cost_usd,tokens,directory,error", 0) ==
-          0);
-    CHECK(results.find("\r\n4,espresso grinder refresh,,failed,") != std::string::npos);
-    const auto blueprints = test::prompts_seen(world.llm_server).at("blueprint");
-    CHECK(blueprints == 2);
-
-    // The same file again, inline or through the daemon: finished rows are not run again.
-    auto again = run_sota(home, env, {"batch", "k.csv"});
-    CHECK(again.exit_code == 4);
-    auto daemon = start_daemon(home, env);
-    // sotad checks each row's inputs too: the page to refresh is gone, so nothing is queued.
-    auto gone = run_sota(home, env, {"batch", "k.csv", "--daemon"});
-    CHECK(gone.exit_code == 2);
-    CHECK(gone.err.find("home-barista.example/gone") != std::string::npos);
-    test::write_text(home.path() / "good.csv",
-                     "keyword\nbest espresso grinder\nbest burr grinder\nquiet grinder\n");
-    auto submitted =
-        run_sota(home, env, {"batch", "good.csv", "--daemon", "--wait", "--results", "r.json"});
-    INFO(submitted.err);
-    CHECK(submitted.exit_code == 0);
-    CHECK(first_line(submitted.out).rfind("batch_", 0) == 0);
-    CHECK(submitted.err.find("3 completed, 0 failed") != std::string::npos);
-    CHECK(test::prompts_seen(world.llm_server).at("blueprint") ==
-          blueprints + 1);  // only the new row
-    CHECK(json::parse(test::read_text(home.path() / "r.json")).size() == 3);
-}
-
-namespace {
-
-/// Runs `sota batch FILE --parallel 2` and kills it (SIGKILL) once both jobs are writing
-/// sections; returns the batch id it printed.
-std::string killed_batch(const test::TempHome& home, const std::map<std::string, std::string>& env,
-                         test::DemoWorld& world, const std::string& file) {
-    const auto sections = test::prompts_seen(world.llm_server)["write_section"];
-    test::ProcessSpec spec;
-    spec.argv = {SOTA_BINARY, "batch", file, "--parallel", "2"};
-    spec.env = env;
-    spec.cwd = home.str();
-    spec.during = [&](int pid) {
-        // One job sends at most 4 sections at once: 5 means both are past their blueprints.
-        for (int i = 0;
-             i < 400 && test::prompts_seen(world.llm_server)["write_section"] < sections + 5; ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        ::kill(pid, SIGKILL);
-    };
-    const auto r = test::run_process(spec);
-    CHECK(r.exit_code == 128 + SIGKILL);
-    const auto at = r.err.find("batch batch_");
-    REQUIRE(at != std::string::npos);
-    return r.err.substr(at + 6, r.err.find(':', at) - at - 6);
-}
-
-}  // namespace
-
-TEST_CASE("sota batch --resume continues a killed batch from its checkpoints, here or in sotad",
-          "[batch][integration][resume]") {
-    test::DemoWorld world;
-    test::TempHome home;
-    auto env = world_env(home, world);
-    env.insert(k_no_cache.begin(), k_no_cache.end());
-    test::write_text(home.path() / "a.csv", "keyword\nbest espresso grinder\nbest burr grinder\n");
-    test::write_text(home.path() / "b.csv", "keyword\nquiet coffee grinder\nhand grinder\n");
-    CHECK(run_sota(home, env, {"batch", "--resume", "batch_1_0000000"}).exit_code == 1);
-    CHECK(run_sota(home, env, {"batch", "a.csv", "--resume", "x"}).exit_code == 2);
-
-    world.section_delay_ms->store(4000);
-    const std::string first = killed_batch(home, env, world, "a.csv");
-    world.section_delay_ms->store(0);
-    auto resumed = run_sota(home, env, {"batch", "--resume", first, "--results", "r.csv"});
-    INFO(resumed.err);
-    CHECK(resumed.exit_code == 0);
-    CHECK(resumed.err.find("2 completed, 0 failed") != std::string::npos);
-    CHECK(test::prompts_seen(world.llm_server).at("blueprint") == 2);  // restored, not asked again
-    CHECK(test::prompts_seen(world.llm_server).at("semantic_keywords") == 2);
-
-    // The second batch is handed to sotad, which resumes both jobs.
-    world.section_delay_ms->store(4000);
-    const std::string second = killed_batch(home, env, world, "b.csv");
-    world.section_delay_ms->store(0);
-    auto daemon = start_daemon(home, env);
-    auto handed = run_sota(home, env, {"batch", "--resume", second, "--daemon", "--wait"});
-    INFO(handed.err << daemon->log());
-    CHECK(handed.exit_code == 0);
-    // sotad requeues jobs left running by a dead process when it starts; the rest on --resume.
-    CHECK(handed.err.find("jobs queued again") != std::string::npos);
-    CHECK(handed.err.find("2 completed, 0 failed") != std::string::npos);
-    CHECK(test::prompts_seen(world.llm_server).at("blueprint") == 4);
-    CHECK(test::prompts_seen(world.llm_server).at("gap_analysis") == 4);
-}
-
-TEST_CASE("an inline batch on a terminal shows an overall bar and a line per running job",
-          "[batch][integration]") {
-    test::DemoWorld world;
-    test::TempHome home;
-    const auto env = world_env(home, world);
-    test::write_text(home.path() / "k.csv", "keyword\nbest espresso grinder\nbest burr grinder\n");
-    world.section_delay_ms->store(400);
-    test::ProcessSpec spec;
-    spec.argv = {SOTA_BINARY, "batch", "k.csv", "--parallel", "2"};
-    spec.env = env;
-    spec.cwd = home.str();
-    spec.pty = true;
-    spec.timeout = std::chrono::seconds(60);
-    const auto r = test::run_process(spec);
-    INFO(r.out);
-    CHECK(r.exit_code == 0);
-    CHECK(r.out.find("\x1b[") != std::string::npos);  // redrawn in place
-    CHECK(r.out.find("0/2 done, 0 failed, 2 running") != std::string::npos);
-    CHECK(r.out.find("best burr grinder") != std::string::npos);
-    CHECK(r.out.find("step 4/8 generate") != std::string::npos);
-    CHECK(r.out.find("2/2 done, 0 failed, 0 running") != std::string::npos);
-    CHECK(r.out.find("[##############################]") != std::string::npos);
-    CHECK(r.out.find("2 completed, 0 failed") != std::string::npos);
-}
-
-#include <fcntl.h>
-#include <sys/file.h>
-
-#include "tests/support/fake_wordpress.hpp"
-
-TEST_CASE("sota refresh picks stale WordPress posts, is safe under cron, and runs each once",
-          "[refresh][integration]") {
-    test::DemoWorld world;
-    test::TempHome home;
-    test::FakeHttpServer wp_server;
-    auto wp = std::make_shared<test::FakeWordPress>();
-    test::install_wordpress(wp_server, wp);
-    const auto old1 =
-        wp->add_post("Best Espresso Grinder Guide", "espresso-grinder-guide", 200, {7});
-    wp->terms["categories"] = {
-        {{"id", 7}, {"name", "Espresso Machines"}, {"slug", "espresso-machines"}},
-        {{"id", 8},
-         {
-             "name",
-             "Espresso",
-         },
-         {"slug", "espresso"}}};
-    const auto old2 = wp->add_post("Burr Grinder Basics", "burr-grinder-basics", 120);
-    wp->add_post("This Week in Coffee", "this-week", 5);
-    auto env = world_env(home, world);
-    env["SOTA_WORDPRESS_URL"] = wp_server.base_url();
-    env["SOTA_WORDPRESS_USER"] = wp->user;
-    env["WORDPRESS_APP_PASSWORD"] = wp->app_password;
-
-    auto dry = run_sota(home, env, {"refresh", "--older-than", "90d", "--dry-run"});
-    INFO(dry.err);
-    REQUIRE(dry.exit_code == 0);
-    CHECK(dry.out.find(std::to_string(old1) + "\t") != std::string::npos);
-    CHECK(dry.out.find(std::to_string(old2) + "\t") != std::string::npos);
-    CHECK(dry.out.find("this-week") == std::string::npos);
-    CHECK(dry.err.find("2 article(s) to refresh (dry run") != std::string::npos);
-    CHECK(world.llm_server.requests().empty());
-
-    // Categories by name (any case), slug or id; an unknown one is named.
-    for (const char* category : {"espresso machines", "espresso-machines", "7"}) {
-        auto in_category = run_sota(
-            home, env, {"refresh", "--older-than", "90d", "--category", category, "--dry-run"});
-        INFO(category << ": " << in_category.err);
-        CHECK(in_category.exit_code == 0);
-        CHECK(in_category.out.find(std::to_string(old1) + "\t") != std::string::npos);
-        CHECK(in_category.out.find(std::to_string(old2) + "\t") == std::string::npos);
-    }
-    auto unknown = run_sota(home, env, {"refresh", "--category", "Grinders", "--dry-run"});
-    CHECK(unknown.exit_code != 0);
-    CHECK(unknown.err.find("no category 'Grinders'") != std::string::npos);
-
-    {
-        // Another refresh holds the lock: this one skips, successfully.
-        fs::create_directories(home.path() / "run");
-        const int fd =
-            ::open((home.path() / "run" / "refresh.lock").c_str(), O_RDWR | O_CREAT, 0600);
-        REQUIRE(::flock(fd, LOCK_EX) == 0);
-        auto busy = run_sota(home, env, {"refresh", "--older-than", "90d"});
-        CHECK(busy.exit_code == 0);
-        CHECK(busy.err.find("still running; skipping") != std::string::npos);
-        ::close(fd);
-    }
-
-    auto ran = run_sota(home, env, {"refresh", "--older-than", "90d", "--results", "r.csv"});
-    INFO(ran.err);
-    CHECK(ran.exit_code == 0);
-    CHECK(ran.err.find("2 completed, 0 failed") != std::string::npos);
-    CHECK(test::prompts_seen(world.llm_server).at("blueprint") == 2);
-    auto again = run_sota(home, env, {"refresh", "--older-than", "90d"});
-    CHECK(again.exit_code == 0);
-    CHECK(test::prompts_seen(world.llm_server).at("blueprint") == 2);  // the same posts: not again
-
-    // Or from a list of pages instead of WordPress.
-    test::write_text(home.path() / "pages.txt",
-                     "https://blog.example/dial-in-espresso/\nhttps://blog.example/burr-care/\n");
-    auto listed =
-        run_sota(home, env, {"refresh", "--from", "pages.txt", "--dry-run", "--limit", "1"});
-    CHECK(listed.exit_code == 0);
-    CHECK(listed.out == "-\t-\thttps://blog.example/dial-in-espresso/\n");
-
-    auto no_site = run_sota(home, world_env(home, world), {"refresh", "--older-than", "90d"});
-    CHECK(no_site.exit_code == 5);
-    CHECK(no_site.err.find("wordpress.url") != std::string::npos);
-}
-
-namespace {
-
-/// A schedule as `sota schedule show --json` prints it.
-json show_schedule(const test::TempHome& home, const std::map<std::string, std::string>& env,
-                   const std::string& id) {
-    auto shown = run_sota(home, env, {"schedule", "show", id, "--json"});
-    INFO(shown.err);
-    REQUIRE(shown.exit_code == 0);
-    return json::parse(shown.out);
-}
-
-/// Waits up to 20 s for the schedule's newest run to have `outcome`; returns the runs.
-json wait_for_run(const test::TempHome& home, const std::map<std::string, std::string>& env,
-                  const std::string& id, const std::string& outcome) {
-    json runs;
-    for (int i = 0; i < 100; ++i) {
-        runs = show_schedule(home, env, id)["runs"];
-        if (!runs.empty() && runs[0].value("outcome", "") == outcome) {
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return runs;
-}
-
-/// Moves a schedule's next run to `when` in the job database, as if that time had come.
-void set_next_run(const test::TempHome& home, const std::string& id, core::WallTime when) {
-    SQLite::Database db((home.path() / "state" / "sota.db").string(), SQLite::OPEN_READWRITE);
-    db.setBusyTimeout(5000);
-    SQLite::Statement q(db, "UPDATE schedules SET next_run_at = ? WHERE id = ? OR name = ?");
-    q.bind(1, static_cast<std::int64_t>(
-                  std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch())
-                      .count()));
-    q.bind(2, id);
-    q.bind(3, id);
-    REQUIRE(q.exec() == 1);
-}
-
-}  // namespace
-
-TEST_CASE("sotad keeps schedules: add checks the command, run-now runs it, pause and remove",
-          "[daemon][schedule][integration]") {
-    test::TempHome home;
-    auto env = test::clean_env(home.str());
-    env["SOTA_HOME"] = home.str();
-    test::write_text(home.path() / "k.csv", "keyword\nburr grinder review\n");
-    auto daemon = start_daemon(home, env);
-
-    auto bad_flag = run_sota(
-        home, env, {"schedule", "add", "--cron", "0 3 * * 1", "--", "refresh", "--older", "90d"});
-    CHECK(bad_flag.exit_code == 2);
-    CHECK(bad_flag.err.find("did you mean '--older-than'") != std::string::npos);
-    CHECK(bad_flag.err.find("nothing was scheduled") != std::string::npos);
-    CHECK(
-        run_sota(home, env, {"schedule", "add", "--cron", "0 3 * * 1", "--", "doctor"}).exit_code ==
-        2);
-    auto bad_cron = run_sota(
-        home, env, {"schedule", "add", "--cron", "0 3 * *", "--", "batch", "k.csv", "--dry-run"});
-    CHECK(bad_cron.exit_code == 2);
-    CHECK(bad_cron.err.find("5 fields") != std::string::npos);
-    CHECK(run_sota(home, env,
-                   {"schedule", "add", "--cron", "@daily", "--tz", "Mars/Base", "--", "batch",
-                    "k.csv", "--dry-run"})
-              .exit_code == 2);
-    auto none = run_sota(home, env, {"schedule", "list", "--json"});
-    CHECK(json::parse(none.out).empty());  // nothing was added
-
-    auto added = run_sota(home, env,
-                          {"schedule", "add", "--cron", "0 3 * * *", "--tz", "Europe/Berlin",
-                           "--name", "nightly", "--", "batch", "k.csv", "--dry-run"});
-    INFO(added.err);
-    REQUIRE(added.exit_code == 0);
-    const std::string id = first_line(added.out);
-    CHECK(id.starts_with("sch_"));
-    CHECK(run_sota(
-              home, env,
-              {"schedule", "add", "--cron", "@daily", "--name", "nightly", "--", "batch", "k.csv"})
-              .err.find("exists") != std::string::npos);
-
-    const json listed = json::parse(run_sota(home, env, {"schedule", "list", "--json"}).out);
-    REQUIRE(listed.size() == 1);
-    CHECK(listed[0]["tz"] == "Europe/Berlin");
-    CHECK(listed[0]["next_run_local"].get<std::string>().ends_with(" 03:00"));
-    CHECK(listed[0]["cwd"] == home.str());
-    CHECK(listed[0]["command"] == json({"batch", "k.csv", "--dry-run"}));
-
-    // run-now runs the command in the directory it was added from (k.csv is relative).
-    auto ran = run_sota(home, env, {"schedule", "run-now", "nightly", "--wait"});
-    INFO(ran.out << ran.err);
-    CHECK(ran.exit_code == 0);
-    CHECK(ran.out.find("burr grinder review") != std::string::npos);
-    const json runs = show_schedule(home, env, id)["runs"];
-    REQUIRE(runs.size() == 1);
-    CHECK(runs[0]["trigger"] == "manual");
-    CHECK(runs[0]["outcome"] == "succeeded");
-    CHECK(fs::exists(runs[0]["log"].get<std::string>()));
-
-    CHECK(json::parse(run_sota(home, env, {"schedule", "pause", id, "--json"}).out)["paused"] ==
-          true);
-    CHECK(json::parse(run_sota(home, env, {"schedule", "resume", id, "--json"}).out)["paused"] ==
-          false);
-    CHECK(run_sota(home, env, {"schedule", "remove", "nightly"}).exit_code == 0);
-    CHECK(run_sota(home, env, {"schedule", "show", id}).err.find("no schedule") !=
-          std::string::npos);
-}
-
-TEST_CASE("a schedule skips a run while the previous is going, and catches up missed runs",
-          "[daemon][schedule][integration]") {
-    test::DemoWorld world;
-    test::TempHome home;
-    const auto env = world_env(home, world);
-    test::write_text(home.path() / "k.csv", "keyword\nburr grinder review\n");
-    world.section_delay_ms->store(8000);
-    auto daemon = start_daemon(home, env);
-
-    // A long run (the model is slow): run-now again is refused, and a due cron run is skipped.
-    const std::string slow = first_line(
-        run_sota(home, env,
-                 {"schedule", "add", "--cron", "0 0 1 1 *", "--", "run", "--keyword", k_keyword})
-            .out);
-    REQUIRE(run_sota(home, env, {"schedule", "run-now", slow}).exit_code == 0);
-    auto again = run_sota(home, env, {"schedule", "run-now", slow});
-    CHECK(again.exit_code != 0);
-    CHECK(again.err.find("is running") != std::string::npos);
-    set_next_run(home, slow, std::chrono::system_clock::now() - std::chrono::seconds(1));
-    json runs = wait_for_run(home, env, slow, "skipped_busy");
-    REQUIRE(runs.size() == 2);
-    CHECK(runs[0]["outcome"] == "skipped_busy");
-    CHECK(runs[1]["outcome"] == "running");
-    CHECK(daemon->log().find("is skipped: the previous run") != std::string::npos);
-
-    // Two more schedules; sotad goes down (stopping the slow run) and misses their runs.
-    const std::string once = first_line(
-        run_sota(home, env,
-                 {"schedule", "add", "--cron", "0 0 1 1 *", "--", "batch", "k.csv", "--dry-run"})
-            .out);
-    const std::string skip =
-        first_line(run_sota(home, env,
-                            {"schedule", "add", "--cron", "0 0 1 1 *", "--missed", "skip", "--",
-                             "batch", "k.csv", "--dry-run"})
-                       .out);
-    CHECK(daemon->stop(SIGTERM) == 0);
-    for (const auto& id : {once, skip}) {
-        set_next_run(home, id, std::chrono::system_clock::now() - std::chrono::hours(5));
-    }
-    world.section_delay_ms->store(0);
-    daemon = start_daemon(home, env);
-    CHECK(show_schedule(home, env, slow)["runs"][1]["outcome"] == "interrupted");
-    runs = wait_for_run(home, env, once, "succeeded");
-    REQUIRE(runs.size() == 1);
-    CHECK(runs[0]["trigger"] == "missed");
-    runs = wait_for_run(home, env, skip, "skipped_missed");
-    REQUIRE(runs.size() == 1);
-    for (const auto& id : {once, skip}) {
-        const json s = show_schedule(home, env, id);
-        CHECK(s["next_run"].get<std::string>() >
-              core::iso8601_utc(std::chrono::system_clock::now()));
-    }
 }
 
 TEST_CASE("sotad retries deferred WordPress posts on its housekeeping timer",
