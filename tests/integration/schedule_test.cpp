@@ -119,6 +119,16 @@ TEST_CASE("sotad keeps schedules: add checks the command, run-now runs it, pause
           true);
     CHECK(json::parse(run_sota(home, env, {"schedule", "resume", id, "--json"}).out)["paused"] ==
           false);
+    // Added paused, as JSON; the plain list names both and marks it.
+    auto paused = run_sota(home, env,
+                           {"schedule", "add", "--cron", "@weekly", "--paused", "--json", "--",
+                            "batch", "k.csv", "--dry-run"});
+    REQUIRE(paused.exit_code == 0);
+    CHECK(json::parse(paused.out)["paused"] == true);
+    const std::string plain = run_sota(home, env, {"schedule", "list"}).out;
+    CHECK(plain.find(id + " (nightly)  0 3 * * *  Europe/Berlin  next ") != std::string::npos);
+    CHECK(plain.find("  paused") != std::string::npos);
+    CHECK(plain.find("last: succeeded (manual, exit 0)") != std::string::npos);
     CHECK(run_sota(home, env, {"schedule", "remove", "nightly"}).exit_code == 0);
     CHECK(run_sota(home, env, {"schedule", "show", id}).err.find("no schedule") !=
           std::string::npos);
