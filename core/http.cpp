@@ -1,7 +1,8 @@
 #include "core/http.hpp"
 
 #include <cctype>
-#include <future>
+
+#include "core/fiber.hpp"
 
 namespace sota::core {
 
@@ -22,11 +23,8 @@ std::optional<std::string> find_header(const HttpHeaders& headers, std::string_v
 }
 
 Expected<HttpResponse> HttpClient::perform(HttpRequest request) {
-    auto promise = std::make_shared<std::promise<Expected<HttpResponse>>>();
-    auto future = promise->get_future();
-    send(std::move(request),
-         [promise](Expected<HttpResponse> result) { promise->set_value(std::move(result)); });
-    return future.get();
+    return await<Expected<HttpResponse>>(
+        [&](auto done) { send(std::move(request), std::move(done)); });
 }
 
 }  // namespace sota::core

@@ -1,8 +1,8 @@
 #include "core/serp.hpp"
 
-#include <future>
 #include <nlohmann/json.hpp>
 
+#include "core/fiber.hpp"
 #include "core/provider_error.hpp"
 #include "core/text.hpp"
 
@@ -99,12 +99,8 @@ void SerpClient::search(const SerpQuery& query, std::function<void(Expected<Serp
 }
 
 Expected<SerpResult> SerpClient::search_sync(const SerpQuery& query, CancelToken cancel) {
-    auto promise = std::make_shared<std::promise<Expected<SerpResult>>>();
-    auto future = promise->get_future();
-    search(
-        query, [promise](Expected<SerpResult> r) { promise->set_value(std::move(r)); },
-        std::move(cancel));
-    return future.get();
+    return await<Expected<SerpResult>>(
+        [&](auto done) { search(query, std::move(done), std::move(cancel)); });
 }
 
 }  // namespace sota::core

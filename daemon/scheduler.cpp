@@ -9,11 +9,14 @@ namespace sota::daemon {
 using core::pipeline::JobState;
 
 Scheduler::Scheduler(adapters::JobRunner& runner, adapters::SqliteStore& store, int workers,
-                     core::pipeline::Reporter& events, int reserved)
+                     core::pipeline::Reporter& events, int reserved, int threads)
     : m_runner(runner),
       m_store(store),
       m_workers(std::max(1, workers)),
       m_events(events),
+      m_threads(threads > 0
+                    ? threads
+                    : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 8)),
       m_reserved(std::clamp(reserved, 0, m_workers - 1)) {}
 
 Scheduler::~Scheduler() {
@@ -25,23 +28,22 @@ void Scheduler::start() {
     if (requeued > 0) {
         spdlog::info("requeued {} job(s) left running by a previous daemon", requeued);
     }
-    resize(m_workers, m_reserved);
+    std::lock_guard lock(m_mutex);
+    if (m_stopping || m_pool) {
+        return;
+    }
+    m_pool = std::make_unique<core::FiberPool>(m_threads);
+    m_claimer = std::thread([this] { claim_loop(); });
 }
 
 void Scheduler::resize(int workers, int reserved) {
     {
         std::lock_guard lock(m_mutex);
-        if (m_stopping) {
-            return;
-        }
         m_workers = std::max(1, workers);
         m_reserved = std::clamp(reserved, 0, m_workers - 1);
-        while (m_live < m_workers) {
-            ++m_live;
-            m_threads.emplace_back([this] { work(); });
-        }
+        m_woken = true;
     }
-    m_cv.notify_all();  // workers beyond the new count leave
+    m_cv.notify_all();
 }
 
 int Scheduler::workers() const {
@@ -49,8 +51,16 @@ int Scheduler::workers() const {
     return m_workers;
 }
 
+int Scheduler::threads() const {
+    return m_threads;
+}
+
 void Scheduler::wake() {
-    m_cv.notify_one();
+    {
+        std::lock_guard lock(m_mutex);
+        m_woken = true;
+    }
+    m_cv.notify_all();
 }
 
 int Scheduler::busy() const {
@@ -80,43 +90,44 @@ core::Status Scheduler::cancel(const std::string& job_id) {
 }
 
 void Scheduler::drain() {
+    std::unique_ptr<core::FiberPool> pool;
     {
         std::lock_guard lock(m_mutex);
-        if (m_stopping && m_threads.empty()) {
-            return;
-        }
         m_stopping = true;
         for (auto& [id, token] : m_running) {
             token.cancel();
         }
+        pool = std::move(m_pool);
     }
     m_cv.notify_all();
-    for (auto& t : m_threads) {
-        t.join();
+    if (m_claimer.joinable()) {
+        m_claimer.join();
     }
-    m_threads.clear();
+    pool.reset();  // waits for every job to stop
 }
 
-void Scheduler::work() {
+void Scheduler::claim_loop() {
     while (true) {
-        std::optional<core::pipeline::JobRecord> job;
         bool allow_standard = true;
+        core::FiberPool* pool = nullptr;
         {
             std::unique_lock lock(m_mutex);
+            m_cv.wait(lock, [this] {
+                return m_stopping || static_cast<int>(m_running.size()) < m_workers;
+            });
             if (m_stopping) {
                 return;
             }
-            if (m_live > m_workers) {  // fewer workers since a reload
-                --m_live;
-                return;
-            }
-            // Some workers stay free for the priority queue.
+            // Some capacity stays free for the priority queue.
             allow_standard = m_running_standard < m_workers - m_reserved;
+            m_woken = false;
         }
-        job = m_store.claim_next_job(::getpid(), std::chrono::system_clock::now(), allow_standard);
+        auto job =
+            m_store.claim_next_job(::getpid(), std::chrono::system_clock::now(), allow_standard);
         if (!job) {
             std::unique_lock lock(m_mutex);
-            m_cv.wait_for(lock, std::chrono::milliseconds(500), [this] { return m_stopping; });
+            m_cv.wait_for(lock, std::chrono::milliseconds(500),
+                          [this] { return m_stopping || m_woken; });
             continue;
         }
         core::CancelToken token;
@@ -127,34 +138,47 @@ void Scheduler::work() {
             }
             m_running[job->id] = token;
             m_running_standard += job->queue == "standard" ? 1 : 0;
+            pool = m_pool.get();
         }
         spdlog::info("job {} started ({})", job->id, job->spec.keyword);
-        auto result = m_runner.run(*job, m_events, token);
-        bool by_user = false;
-        {
-            std::lock_guard lock(m_mutex);
-            m_running.erase(job->id);
-            m_running_standard -= job->queue == "standard" ? 1 : 0;
-            by_user = m_cancelled_by_user.erase(job->id) > 0;
+        if (!pool) {  // drained between the claim and here: the job goes back to the queue
+            run_job(std::move(*job), token);
+            continue;
         }
-        const auto state = result.outcome.state;
-        if (job->state == JobState::running) {
-            // It failed before the engine took it (its workflow or prompts could not be read).
-            job->state = JobState::failed;
-            job->error = core::pipeline::error_to_json(result.outcome.error.value_or(
-                core::Error{core::ErrorKind::internal, "job.failed", "the job could not start"}));
-            job->owner_pid = 0;
-            (void)m_store.update_job(*job);
-        } else if (state == JobState::interrupted || (state == JobState::queued)) {
-            // Stopped by a cancel or by the daemon draining: cancelled, or back in the queue to
-            // resume from its checkpoints after the restart.
-            job->state = by_user ? JobState::cancelled : JobState::queued;
-            job->owner_pid = 0;
-            job->updated_at = std::chrono::system_clock::now();
-            (void)m_store.update_job(*job);
-        }
-        spdlog::info("job {} {}", job->id, core::pipeline::to_string(job->state));
+        pool->spawn([this, job = std::move(*job), token]() mutable {
+            run_job(std::move(job), std::move(token));
+        });
     }
+}
+
+void Scheduler::run_job(core::pipeline::JobRecord job, core::CancelToken token) {
+    auto result = m_runner.run(job, m_events, token);
+    bool by_user = false;
+    {
+        std::lock_guard lock(m_mutex);
+        m_running.erase(job.id);
+        m_running_standard -= job.queue == "standard" ? 1 : 0;
+        by_user = m_cancelled_by_user.erase(job.id) > 0;
+        m_woken = true;
+    }
+    m_cv.notify_all();
+    const auto state = result.outcome.state;
+    if (job.state == JobState::running) {
+        // It failed before the engine took it (its workflow or prompts could not be read).
+        job.state = JobState::failed;
+        job.error = core::pipeline::error_to_json(result.outcome.error.value_or(
+            core::Error{core::ErrorKind::internal, "job.failed", "the job could not start"}));
+        job.owner_pid = 0;
+        (void)m_store.update_job(job);
+    } else if (state == JobState::interrupted || (state == JobState::queued)) {
+        // Stopped by a cancel or by the daemon draining: cancelled, or back in the queue to
+        // resume from its checkpoints after the restart.
+        job.state = by_user ? JobState::cancelled : JobState::queued;
+        job.owner_pid = 0;
+        job.updated_at = std::chrono::system_clock::now();
+        (void)m_store.update_job(job);
+    }
+    spdlog::info("job {} {}", job.id, core::pipeline::to_string(job.state));
 }
 
 }  // namespace sota::daemon

@@ -2,31 +2,34 @@
 
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "adapters/job_runner.hpp"
 #include "adapters/sqlite_store.hpp"
+#include "core/fiber.hpp"
 #include "core/pipeline/events.hpp"
 
 namespace sota::daemon {
 
-/// Runs queued jobs from the job database on a fixed number of workers: the priority queue
-/// first, then higher priority, then oldest. Jobs are claimed in the database, so nothing is
-/// lost if the process dies: on start, jobs another process left running go back to the queue
-/// and resume from their checkpoints. Thread-safe.
+/// Runs queued jobs from the job database, up to a number at once: the priority queue first,
+/// then higher priority, then oldest. Jobs are claimed in the database, so nothing is lost if
+/// the process dies: on start, jobs another process left running go back to the queue and
+/// resume from their checkpoints. One thread claims jobs; each job runs on a fiber of a small
+/// pool, so a job waiting for a provider holds no thread. Thread-safe.
 class Scheduler {
   public:
-    /// `reserved` workers take only priority-queue jobs (the rest take both).
+    /// `workers` jobs at once, `reserved` of them kept for the priority queue; the jobs share
+    /// `threads` threads (0: one per core, at least 2, at most 8).
     Scheduler(adapters::JobRunner& runner, adapters::SqliteStore& store, int workers,
-              core::pipeline::Reporter& events, int reserved = 0);
+              core::pipeline::Reporter& events, int reserved = 0, int threads = 0);
     ~Scheduler();
 
-    /// Requeues abandoned jobs and starts the workers.
+    /// Requeues abandoned jobs and starts taking jobs.
     void start();
-    /// A new job is queued: wake a worker.
+    /// A new job is queued: look for it now.
     void wake();
     /// Cancels a queued job at once, or a running one through its token. Error: not found, or
     /// "job.conflict" when it already ended.
@@ -35,29 +38,34 @@ class Scheduler {
     /// are checkpointed) and puts them back in the queue, then returns.
     void drain();
 
-    /// Changes the number of workers and of those kept for the priority queue (SIGHUP).
-    /// Extra workers finish their job first, then leave.
+    /// Changes the number of jobs at once and of those kept for the priority queue (SIGHUP).
+    /// Jobs beyond the new number finish first.
     void resize(int workers, int reserved);
 
     int busy() const;
     int workers() const;
+    /// Threads that run jobs.
+    int threads() const;
 
   private:
-    void work();
+    void claim_loop();
+    void run_job(core::pipeline::JobRecord job, core::CancelToken token);
 
     adapters::JobRunner& m_runner;
     adapters::SqliteStore& m_store;
     int m_workers;
     core::pipeline::Reporter& m_events;
+    int m_threads;
     mutable std::mutex m_mutex;
     std::condition_variable m_cv;
     bool m_stopping = false;
+    bool m_woken = false;  // wake() or a job ended since the claimer last looked
     int m_reserved;
     int m_running_standard = 0;
-    int m_live = 0;  // worker threads still working
     std::map<std::string, core::CancelToken> m_running;
     std::map<std::string, bool> m_cancelled_by_user;
-    std::vector<std::thread> m_threads;
+    std::unique_ptr<core::FiberPool> m_pool;
+    std::thread m_claimer;
 };
 
 }  // namespace sota::daemon

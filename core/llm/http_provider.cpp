@@ -1,6 +1,6 @@
 #include "core/llm/http_provider.hpp"
 
-#include <future>
+#include "core/fiber.hpp"
 
 namespace sota::core::llm {
 
@@ -59,11 +59,8 @@ void StreamState::add_text(std::string_view piece) {
 }
 
 Expected<Response> Provider::complete_sync(Request request) {
-    auto promise = std::make_shared<std::promise<Expected<Response>>>();
-    auto future = promise->get_future();
-    complete(std::move(request),
-             [promise](Expected<Response> r) { promise->set_value(std::move(r)); });
-    return future.get();
+    return await<Expected<Response>>(
+        [&](auto done) { complete(std::move(request), std::move(done)); });
 }
 
 ModelQuirk HttpProvider::quirk_for(std::string_view model) const {

@@ -1,11 +1,12 @@
 #include "core/pipeline/engine.hpp"
 
 #include <algorithm>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
+
+#include "core/fiber.hpp"
 
 namespace sota::core::pipeline {
 
@@ -74,7 +75,6 @@ struct Running {
     std::optional<Expected<json>> result;
     StepUsage usage;
     std::int64_t duration_ms = 0;
-    std::thread thread;
 };
 
 /// Why a running step must stop now ("" if it may go on).
@@ -191,10 +191,11 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
 
     const SteadyTime job_deadline = m_clock.now() + workflow.deadline;
     std::mutex mutex;
-    std::condition_variable cv;
 
     for (const auto& level : *levels) {
         std::vector<std::unique_ptr<Running>> running;
+        Signal changed;  // a step of the level ended
+        TaskGroup tasks;
         const auto to_run = std::count_if(
             level.begin(), level.end(), [&](const std::string& id) { return !finished.count(id); });
         for (const auto& id : level) {
@@ -216,7 +217,7 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
                   {"timeout_ms", r->spec->timeout.count()},
                   {"kind", to_string(r->spec->kind)}});
             Running* slot = r.get();
-            auto body = [this, slot, &job, &mutex, &cv, inputs = std::move(inputs)]() mutable {
+            auto body = [this, slot, &job, &mutex, &changed, inputs = std::move(inputs)]() mutable {
                 const SteadyTime started = m_clock.now();
                 StepContext ctx(*slot->spec, job, std::move(inputs), m_services, m_reporter,
                                 m_clock, slot->cancel);
@@ -263,16 +264,18 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
                         result = fail(saved.error());
                     }
                 }
-                std::lock_guard lock(mutex);
-                slot->usage = ctx.usage();
-                slot->duration_ms = duration.count();
-                slot->result = std::move(result);
-                slot->done = true;
-                cv.notify_all();
+                {
+                    std::lock_guard lock(mutex);
+                    slot->usage = ctx.usage();
+                    slot->duration_ms = duration.count();
+                    slot->result = std::move(result);
+                    slot->done = true;
+                }
+                changed.notify();
             };
             running.push_back(std::move(r));
             if (to_run > 1) {
-                slot->thread = std::thread(std::move(body));
+                tasks.run(std::move(body));
                 continue;
             }
             // The level's only step runs here; the shared watchdog stops it when it must.
@@ -283,11 +286,14 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
         }
 
         // Watch the level: Ctrl-C, each step's timeout and the job's deadline.
-        {
-            std::unique_lock lock(mutex);
-            while (true) {
-                bool all_done = true;
-                const SteadyTime now = m_clock.now();
+        while (true) {
+            bool all_done = true;
+            const SteadyTime now = m_clock.now();
+            // Steps that finish notify; timeouts and the deadline are waited for; an outside
+            // cancel (a flag) is noticed within 50 ms.
+            SteadyTime wake = std::min(job_deadline, now + Millis(50));
+            {
+                std::lock_guard lock(mutex);
                 for (auto& r : running) {
                     if (r->done) {
                         continue;
@@ -299,29 +305,22 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
                     r->stop_reason = stop_reason(cancel, now, job_deadline, r->deadline);
                     if (!r->stop_reason.empty()) {
                         r->cancel.cancel();
-                    }
-                }
-                if (all_done) {
-                    break;
-                }
-                // Steps that finish notify; timeouts and the deadline are waited for; an
-                // outside cancel (a flag) is noticed within 50 ms.
-                SteadyTime wake = std::min(job_deadline, now + Millis(50));
-                for (const auto& r : running) {
-                    if (!r->done && r->stop_reason.empty()) {
+                    } else {
                         wake = std::min(wake, r->deadline);
                     }
                 }
-                cv.wait_for(lock,
-                            std::max(Millis(1), std::chrono::duration_cast<Millis>(wake - now)));
             }
+            if (all_done) {
+                break;
+            }
+            changed.wait_until(std::chrono::steady_clock::now() +
+                               std::max(Millis(1), std::chrono::duration_cast<Millis>(wake - now)));
+            changed.reset();
         }
+        tasks.join();
         std::optional<Error> level_error;
         bool interrupted = false;
         for (auto& r : running) {
-            if (r->thread.joinable()) {
-                r->thread.join();
-            }
             const std::string& id = r->spec->id;
             outcome.usage[id] = r->usage;
             outcome.timings_ms[id] = r->duration_ms;

@@ -1,8 +1,8 @@
 #include "core/pipeline/step.hpp"
 
 #include <atomic>
-#include <thread>
 
+#include "core/fiber.hpp"
 #include "core/pipeline/structured.hpp"
 
 namespace sota::core::pipeline {
@@ -301,18 +301,15 @@ void parallel_for(std::size_t n, int parallel, const std::function<void(std::siz
     const std::size_t workers =
         std::min<std::size_t>(n, static_cast<std::size_t>(std::max(1, parallel)));
     std::atomic<std::size_t> next{0};
-    std::vector<std::thread> threads;
-    threads.reserve(workers);
+    TaskGroup tasks;
     for (std::size_t w = 0; w < workers; ++w) {
-        threads.emplace_back([&] {
+        tasks.run([&] {
             for (std::size_t i = next++; i < n; i = next++) {
                 fn(i);
             }
         });
     }
-    for (auto& t : threads) {
-        t.join();
-    }
+    tasks.join();
 }
 
 }  // namespace sota::core::pipeline

@@ -125,20 +125,15 @@ Expected<std::string> TieredCache::get_or_compute(
         flight = slot;
     }
     if (!leader) {
-        std::unique_lock lock(flight->mutex);
-        flight->cv.wait(lock, [&] { return flight->done; });
+        flight->done.wait();
         return *flight->result;
     }
     auto result = compute();
     if (result) {
         put(kind, key, *result, ttl);
     }
-    {
-        std::lock_guard lock(flight->mutex);
-        flight->result = result;
-        flight->done = true;
-    }
-    flight->cv.notify_all();
+    flight->result = result;
+    flight->done.notify();
     std::lock_guard lock(m_mutex);
     m_flights.erase(id);
     return result;

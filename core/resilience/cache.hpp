@@ -1,6 +1,5 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -14,6 +13,7 @@
 
 #include "core/clock.hpp"
 #include "core/expected.hpp"
+#include "core/fiber.hpp"
 
 namespace sota::core::resilience {
 
@@ -98,9 +98,7 @@ class TieredCache {
         std::list<std::string>::iterator lru;
     };
     struct Flight {
-        std::mutex mutex;
-        std::condition_variable cv;
-        bool done = false;
+        Signal done;  // result is set
         std::optional<Expected<std::string>> result;
     };
     std::optional<std::string> l1_get_locked(const std::string& id);

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <future>
+
+#include "core/fiber.hpp"
 #include "core/text.hpp"
 
 namespace sota::core::resilience {
@@ -65,12 +66,8 @@ void ResilientSerp::search(const SerpQuery& query, std::function<void(Expected<S
 
 Expected<SerpResult> ResilientSerp::search_sync(const SerpQuery& query, CancelToken cancel,
                                                 RetryBudget* budget) {
-    auto promise = std::make_shared<std::promise<Expected<SerpResult>>>();
-    auto future = promise->get_future();
-    search(
-        query, [promise](Expected<SerpResult> r) { promise->set_value(std::move(r)); },
-        std::move(cancel), budget);
-    return future.get();
+    return await<Expected<SerpResult>>(
+        [&](auto done) { search(query, std::move(done), std::move(cancel), budget); });
 }
 
 }  // namespace sota::core::resilience

@@ -1,0 +1,169 @@
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/fiber.hpp"
+#include "core/thread_timers.hpp"
+
+using namespace sota::core;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Counts how many fibers wait at once.
+struct Gauge {
+    std::atomic<int> now{0};
+    std::atomic<int> peak{0};
+    void enter() {
+        const int n = ++now;
+        int p = peak.load();
+        while (n > p && !peak.compare_exchange_weak(p, n)) {
+        }
+    }
+    void leave() { --now; }
+};
+
+}  // namespace
+
+TEST_CASE("a thousand fibers wait for one signal on two threads", "[fiber]") {
+    Signal go;
+    std::atomic<int> done{0};
+    Gauge waiting;
+    std::mutex mutex;
+    std::set<std::thread::id> threads;
+    {
+        FiberPool pool(2);
+        REQUIRE(pool.threads() == 2);
+        for (int i = 0; i < 1000; ++i) {
+            pool.spawn([&] {
+                CHECK(on_fiber());
+                waiting.enter();
+                go.wait();
+                waiting.leave();
+                {
+                    std::lock_guard lock(mutex);
+                    threads.insert(std::this_thread::get_id());
+                }
+                ++done;
+            });
+        }
+        for (int i = 0; i < 500 && waiting.now.load() < 1000; ++i) {
+            std::this_thread::sleep_for(10ms);
+        }
+        CHECK(waiting.now.load() == 1000);  // every one waits, and none holds a thread
+        CHECK(done.load() == 0);
+        CHECK(pool.live() == 1000);
+        go.notify();
+    }  // the pool's destructor waits for them all
+    CHECK(done.load() == 1000);
+    CHECK(threads.size() == 2);
+    CHECK_FALSE(on_fiber());
+}
+
+TEST_CASE("await frees the thread while a callback is pending", "[fiber]") {
+    ThreadTimers timers;
+    std::atomic<int> sum{0};
+    Gauge waiting;
+    {
+        FiberPool pool(1);
+        for (int i = 0; i < 300; ++i) {
+            pool.spawn([&, i] {
+                waiting.enter();
+                const int value = await<int>([&](auto done) {
+                    timers.after(200ms, [done = std::move(done), i] { done(i); });
+                });
+                waiting.leave();
+                sum += value;
+            });
+        }
+    }
+    CHECK(sum.load() == 300 * 299 / 2);
+    CHECK(waiting.peak.load() == 300);  // all 300 were waiting at once on one thread
+}
+
+TEST_CASE("a callback that answers at once does not park", "[fiber]") {
+    int got = 0;
+    {
+        FiberPool pool(1);
+        pool.spawn([&] { got = await<int>([](auto done) { done(7); }); });
+    }
+    CHECK(got == 7);
+    // And on a plain thread.
+    CHECK(await<int>([](auto done) { std::thread([done] { done(9); }).join(); }) == 9);
+}
+
+TEST_CASE("a signal's timed wait ends at its deadline or when notified", "[fiber]") {
+    Signal never;
+    Signal soon;
+    bool timed_out = false;
+    bool notified = false;
+    SteadyTime waited_until{};
+    SteadyTime deadline{};
+    {
+        FiberPool pool(1);
+        pool.spawn([&] {
+            deadline = std::chrono::steady_clock::now() + 100ms;
+            timed_out = !never.wait_until(deadline);
+            waited_until = std::chrono::steady_clock::now();
+        });
+        pool.spawn([&] { notified = soon.wait_until(std::chrono::steady_clock::now() + 60s); });
+        std::this_thread::sleep_for(20ms);
+        soon.notify();
+    }
+    CHECK(timed_out);
+    CHECK(waited_until >= deadline);
+    CHECK(notified);
+    CHECK(soon.is_set());
+    soon.reset();
+    CHECK_FALSE(soon.is_set());
+    // On a plain thread.
+    CHECK_FALSE(never.wait_until(std::chrono::steady_clock::now() + 10ms));
+}
+
+TEST_CASE("a task group on a fiber runs its tasks as fibers of the same thread", "[fiber]") {
+    std::atomic<int> ran{0};
+    std::set<std::thread::id> seen;
+    std::mutex mutex;
+    Signal release;
+    {
+        FiberPool pool(2);
+        pool.spawn([&] {
+            TaskGroup tasks;
+            for (int i = 0; i < 50; ++i) {
+                tasks.run([&] {
+                    CHECK(on_fiber());
+                    release.wait();  // all 50 wait at once: they cannot be threads of a pool of 2
+                    std::lock_guard lock(mutex);
+                    seen.insert(std::this_thread::get_id());
+                    ++ran;
+                });
+            }
+            release.notify();
+            tasks.join();
+            CHECK(ran.load() == 50);
+        });
+    }
+    CHECK(ran.load() == 50);
+    CHECK(seen.size() == 1);
+
+    // Off a fiber the tasks are threads.
+    std::atomic<int> on_fibers{0};
+    TaskGroup threads;
+    for (int i = 0; i < 4; ++i) {
+        threads.run([&] { on_fibers += on_fiber() ? 1 : 0; });
+    }
+    threads.join();
+    CHECK(on_fibers.load() == 0);
+}
+
+TEST_CASE("an exception escaping a fiber does not stop the pool", "[fiber]") {
+    std::atomic<int> after{0};
+    {
+        FiberPool pool(1);
+        pool.spawn([] { throw std::runtime_error("boom"); });
+        pool.spawn([&] { ++after; });
+    }
+    CHECK(after.load() == 1);
+}
