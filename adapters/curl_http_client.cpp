@@ -1,7 +1,10 @@
 #include "adapters/curl_http_client.hpp"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -196,18 +199,57 @@ CurlHttpClient::CurlHttpClient(Options options) : m_options(std::move(options)) 
         connect_to = curl_slist_append(connect_to, rule.c_str());
     }
     m_connect_to = connect_to;
+    m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    m_wakeup = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = m_wakeup;
+    ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wakeup, &ev);
     m_multi = curl_multi_init();
     curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, 256L);
+    curl_multi_setopt(m_multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(m_multi, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(m_multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(m_multi, CURLMOPT_TIMERDATA, this);
     m_thread = std::thread([this] { loop(); });
 }
 
 CurlHttpClient::~CurlHttpClient() {
     m_stop = true;
-    curl_multi_wakeup(m_multi);
+    wake();
     m_thread.join();
     curl_multi_cleanup(m_multi);
     curl_slist_free_all(static_cast<curl_slist*>(m_connect_to));
+    ::close(m_wakeup);
+    ::close(m_epoll);
     curl_global_cleanup();
+}
+
+void CurlHttpClient::wake() {
+    const std::uint64_t one = 1;
+    (void)!::write(m_wakeup, &one, sizeof one);
+}
+
+int CurlHttpClient::on_socket(void*, int fd, int what, void* self, void*) {
+    const int epoll = static_cast<CurlHttpClient*>(self)->m_epoll;
+    if (what == CURL_POLL_REMOVE) {
+        ::epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nullptr);  // may be closed already
+        return 0;
+    }
+    epoll_event ev{};
+    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0U) | (what & CURL_POLL_OUT ? EPOLLOUT : 0U);
+    ev.data.fd = fd;
+    if (::epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT) {
+        ::epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev);
+    }
+    return 0;
+}
+
+int CurlHttpClient::on_timer(void*, long timeout_ms, void* self) {
+    auto* client = static_cast<CurlHttpClient*>(self);
+    client->m_timer = timeout_ms < 0 ? std::optional<Clock::time_point>()
+                                     : Clock::now() + std::chrono::milliseconds(timeout_ms);
+    return 0;
 }
 
 void CurlHttpClient::send(core::HttpRequest request, core::HttpCallback done) {
@@ -219,7 +261,7 @@ void CurlHttpClient::send(core::HttpRequest request, core::HttpCallback done) {
         std::lock_guard lock(m_mutex);
         m_incoming.push_back(std::move(t));
     }
-    curl_multi_wakeup(m_multi);
+    wake();
 }
 
 void CurlHttpClient::start(std::unique_ptr<Transfer> transfer) {
@@ -274,8 +316,8 @@ void CurlHttpClient::start(std::unique_ptr<Transfer> transfer) {
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
     t->last_activity = Clock::now();
+    m_active.emplace(t, std::move(transfer));
     curl_multi_add_handle(m_multi, e);
-    m_active.push_back(std::move(transfer));
 }
 
 void CurlHttpClient::finish(Transfer* t, int curl_code) {
@@ -304,15 +346,16 @@ void CurlHttpClient::finish(Transfer* t, int curl_code) {
     } else {
         result.emplace(core::fail(transport_error(*t, code)));
     }
-    m_active.erase(std::find_if(m_active.begin(), m_active.end(),
-                                [t](const std::unique_ptr<Transfer>& p) { return p.get() == t; }));
+    m_active.erase(t);  // t is gone
     --m_in_flight;
     done(std::move(*result));
 }
 
 void CurlHttpClient::sweep() {
     const auto now = Clock::now();
-    for (auto& t : m_active) {
+    // Cancelled and idle transfers end here directly, without waiting for curl to call back.
+    std::vector<Transfer*> ended;
+    for (auto& [t, owned] : m_active) {
         if (t->request.idle_timeout.count() > 0 &&
             now - t->last_activity > t->request.idle_timeout) {
             t->idle_expired = true;
@@ -320,12 +363,8 @@ void CurlHttpClient::sweep() {
         if (t->request.cancel.cancelled()) {
             t->cancelled = true;
         }
-    }
-    // Transfers that the progress callback has not yet seen are ended here directly.
-    std::vector<Transfer*> ended;
-    for (auto& t : m_active) {
         if (t->idle_expired || t->cancelled) {
-            ended.push_back(t.get());
+            ended.push_back(t);
         }
     }
     for (auto* t : ended) {
@@ -333,49 +372,80 @@ void CurlHttpClient::sweep() {
     }
 }
 
+void CurlHttpClient::collect() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(m_multi, &left)) {
+        if (msg->msg == CURLMSG_DONE) {
+            Transfer* t = nullptr;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+            finish(t, msg->data.result);
+        }
+    }
+}
+
 void CurlHttpClient::loop() {
+    // Sockets are watched with epoll and only the ones that are ready are handed to curl, so a
+    // wake-up costs the same with 5 or 5,000 requests in flight. Cancels and idle limits are
+    // looked at every 50 ms.
+    constexpr auto k_sweep = std::chrono::milliseconds(50);
+    auto next_sweep = Clock::now() + k_sweep;
+    std::vector<epoll_event> events(256);
+    int running = 0;
     while (!m_stop) {
-        std::vector<std::unique_ptr<Transfer>> incoming;
-        {
-            std::lock_guard lock(m_mutex);
-            incoming.swap(m_incoming);
+        auto wait_until = next_sweep;
+        if (m_timer) {
+            wait_until = std::min(wait_until, *m_timer);
         }
-        for (auto& t : incoming) {
-            start(std::move(t));
-        }
-        int running = 0;
-        curl_multi_perform(m_multi, &running);
-        int left = 0;
-        while (CURLMsg* msg = curl_multi_info_read(m_multi, &left)) {
-            if (msg->msg == CURLMSG_DONE) {
-                Transfer* t = nullptr;
-                curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
-                finish(t, msg->data.result);
+        const auto wait_ms =
+            std::chrono::ceil<std::chrono::milliseconds>(wait_until - Clock::now());
+        const int n = ::epoll_wait(m_epoll, events.data(), static_cast<int>(events.size()),
+                                   static_cast<int>(std::max<std::int64_t>(0, wait_ms.count())));
+        for (int i = 0; i < n; ++i) {
+            const int fd = events[i].data.fd;
+            if (fd == m_wakeup) {
+                std::uint64_t count = 0;
+                (void)!::read(m_wakeup, &count, sizeof count);
+                std::vector<std::unique_ptr<Transfer>> incoming;
+                {
+                    std::lock_guard lock(m_mutex);
+                    incoming.swap(m_incoming);
+                }
+                for (auto& t : incoming) {
+                    start(std::move(t));
+                }
+                continue;
             }
+            const auto ev = events[i].events;
+            const int mask = (ev & EPOLLIN ? CURL_CSELECT_IN : 0) |
+                             (ev & EPOLLOUT ? CURL_CSELECT_OUT : 0) |
+                             (ev & (EPOLLERR | EPOLLHUP) ? CURL_CSELECT_ERR : 0);
+            curl_multi_socket_action(m_multi, fd, mask, &running);
         }
-        sweep();
-        curl_multi_poll(m_multi, nullptr, 0, 50, nullptr);
+        if (m_timer && Clock::now() >= *m_timer) {
+            m_timer.reset();
+            curl_multi_socket_action(m_multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        }
+        collect();
+        if (Clock::now() >= next_sweep) {
+            sweep();
+            next_sweep = Clock::now() + k_sweep;
+        }
     }
     // Shutting down: everything still pending or in flight fails as cancelled.
+    std::vector<std::unique_ptr<Transfer>> incoming;
     {
         std::lock_guard lock(m_mutex);
-        for (auto& t : m_incoming) {
-            m_active.push_back(std::move(t));
-        }
-        m_incoming.clear();
+        incoming.swap(m_incoming);
+    }
+    for (auto& t : incoming) {
+        --m_in_flight;
+        t->done(core::fail(core::ErrorKind::cancelled, "http.cancelled",
+                           "the HTTP client was shut down"));
     }
     while (!m_active.empty()) {
-        Transfer* t = m_active.front().get();
+        Transfer* t = m_active.begin()->first;
         t->cancelled = true;
-        if (t->easy) {
-            finish(t, CURLE_ABORTED_BY_CALLBACK);
-        } else {
-            auto done = std::move(t->done);
-            m_active.erase(m_active.begin());
-            --m_in_flight;
-            done(core::fail(core::ErrorKind::cancelled, "http.cancelled",
-                            "the HTTP client was shut down"));
-        }
+        finish(t, CURLE_ABORTED_BY_CALLBACK);
     }
 }
 

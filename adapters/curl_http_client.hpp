@@ -3,18 +3,21 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "core/http.hpp"
 
 namespace sota::adapters {
 
-/// HttpClient on libcurl's multi interface: one I/O thread drives every request, so thousands
-/// can be in flight without a thread each. Connections are reused; HTTP/2 is used where a TLS
-/// server offers it; gzip/deflate/brotli/zstd bodies are accepted and decoded; proxies come from
-/// the standard environment variables (loopback is never proxied). Thread-safe.
+/// HttpClient on libcurl's multi interface: one I/O thread drives every request over epoll, so
+/// thousands can be in flight without a thread each and a wake-up costs the same for any number.
+/// Connections are reused; HTTP/2 is used where a TLS server offers it; gzip/deflate/brotli/zstd
+/// bodies are accepted and decoded; proxies come from the standard environment variables (loopback
+/// is never proxied). Thread-safe.
 class CurlHttpClient final : public core::HttpClient {
   public:
     struct Options {
@@ -45,6 +48,10 @@ class CurlHttpClient final : public core::HttpClient {
     void start(std::unique_ptr<Transfer> transfer);
     void finish(Transfer* transfer, int curl_code);
     void sweep();
+    void collect();
+    void wake();
+    static int on_socket(void* easy, int fd, int what, void* self, void* socket_data);
+    static int on_timer(void* multi, long timeout_ms, void* self);
 
     Options m_options;
     std::string m_no_proxy;
@@ -52,7 +59,10 @@ class CurlHttpClient final : public core::HttpClient {
     void* m_multi = nullptr;       // CURLM*
     std::mutex m_mutex;
     std::vector<std::unique_ptr<Transfer>> m_incoming;
-    std::vector<std::unique_ptr<Transfer>> m_active;
+    std::unordered_map<Transfer*, std::unique_ptr<Transfer>> m_active;  // I/O thread only
+    int m_epoll = -1;
+    int m_wakeup = -1;                                             // eventfd: new requests or stop
+    std::optional<std::chrono::steady_clock::time_point> m_timer;  // curl's next timeout
     std::atomic<bool> m_stop{false};
     std::atomic<std::size_t> m_in_flight{0};
     std::thread m_thread;
