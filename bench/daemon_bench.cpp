@@ -200,6 +200,8 @@ int main(int argc, char** argv) {
     env["OPENAI_API_KEY"] = llm->api_key;
     env["SOTA_RUN_OUT_DIR"] = (home.path() / "out").string();
     env["SOTA_LOG_LEVEL"] = "warn";
+    // Every slot runs the batch (by default a quarter is kept for the priority queue).
+    env["SOTA_DAEMON_PRIORITY_SHARE"] = "0";
     sota::test::Background daemon(
         {SOTAD_BINARY, "--foreground", "--workers", std::to_string(in_flight)}, env,
         home.path() / "sotad.log");
