@@ -13,6 +13,27 @@
 #include <deque>
 #include <map>
 
+#if defined(__SANITIZE_ADDRESS__)
+namespace boost::context::detail {
+
+// Debian's Boost.Context library is built for the assembly flavour only. The ucontext flavour
+// has one out-of-line function, defined here: where each thread records the context it runs.
+fiber_activation_record*& fiber_activation_record::current() noexcept {
+    struct Main {
+        fiber_activation_record* record = new fiber_activation_record();
+        Main() = default;
+        Main(const Main&) = delete;
+        Main& operator=(const Main&) = delete;
+        ~Main() { delete record; }
+    };
+    thread_local Main main;
+    thread_local fiber_activation_record* current_record = main.record;
+    return current_record;
+}
+
+}  // namespace boost::context::detail
+#endif
+
 namespace sota::core {
 
 namespace ctx = boost::context;
