@@ -145,7 +145,7 @@ core::Status SqliteStore::update_job(const JobRecord& job) {
         flush_events_locked();
         SQLite::Statement& q = cached_locked(
             "UPDATE jobs SET state = ?, current_step = ?, attempts = ?, error = ?, result = ?, "
-            "updated_at = ?, owner_pid = ?, workflow = ? WHERE id = ?");
+            "updated_at = ?, owner_pid = ? WHERE id = ?");
         q.bind(1, core::pipeline::to_string(job.state));
         q.bind(2, job.current_step);
         q.bind(3, job.attempts);
@@ -163,8 +163,7 @@ core::Status SqliteStore::update_job(const JobRecord& job) {
         }
         q.bind(6, to_ms(job.updated_at));
         q.bind(7, job.owner_pid);
-        q.bind(8, job.workflow.dump());
-        q.bind(9, job.id);
+        q.bind(8, job.id);
         if (q.exec() == 0) {
             return core::fail(core::ErrorKind::not_found, "job.not_found",
                               "no job " + job.id + " in the job database");
@@ -306,54 +305,85 @@ std::optional<JobRecord> SqliteStore::find_by_idempotency_key(const std::string&
     return job_from_row(q);
 }
 
+namespace {
+
+// The queued standard groups (each batch, and single jobs as ''), with each one's highest
+// priority and its running jobs. The batches are found by skipping through the jobs_waiting
+// index from one batch id to the next, so a claim costs a few index seeks per batch however many
+// jobs are queued.
+constexpr const char* k_fair_group_sql =
+    "WITH RECURSIVE batches(g) AS ("
+    " SELECT (SELECT MIN(batch_id) FROM jobs WHERE state = 'queued' AND queue = 'standard'"
+    "  AND batch_id IS NOT NULL)"
+    " UNION ALL"
+    " SELECT (SELECT MIN(batch_id) FROM jobs WHERE state = 'queued' AND queue = 'standard'"
+    "  AND batch_id > batches.g) FROM batches WHERE batches.g IS NOT NULL), "
+    "waiting AS ("
+    " SELECT g, (SELECT MAX(priority) FROM jobs WHERE state = 'queued' AND queue = 'standard'"
+    "  AND batch_id = batches.g) AS p FROM batches WHERE g IS NOT NULL"
+    " UNION ALL"
+    " SELECT '', (SELECT MAX(priority) FROM jobs WHERE state = 'queued' AND queue = 'standard'"
+    "  AND batch_id IS NULL)), "
+    "busy AS (SELECT COALESCE(batch_id, '') AS g, COUNT(*) AS n FROM jobs"
+    " WHERE state = 'running' GROUP BY g) "
+    "SELECT waiting.g, waiting.p FROM waiting LEFT JOIN busy USING (g) WHERE waiting.p IS NOT NULL "
+    "ORDER BY waiting.p DESC, COALESCE(busy.n, 0), waiting.g LIMIT 1";
+
+}  // namespace
+
 std::optional<JobRecord> SqliteStore::claim_next_job(std::int64_t owner_pid, core::WallTime now,
                                                      bool allow_standard) {
     std::lock_guard lock(m_mutex);
     SQLite::Transaction tx(*m_db);
     std::optional<JobRecord> job;
     {
-        SQLite::Statement urgent(*m_db, std::string(k_job_columns) +
-                                            "WHERE state = 'queued' AND queue = 'priority' "
-                                            "ORDER BY priority DESC, created_at, id LIMIT 1");
+        static const std::string urgent_sql = std::string(k_job_columns) +
+                                              "WHERE state = 'queued' AND queue = 'priority' "
+                                              "ORDER BY priority DESC, created_at, id LIMIT 1";
+        SQLite::Statement& urgent = cached_locked(urgent_sql.c_str());
         if (urgent.executeStep()) {
             job = job_from_row(urgent);
         }
+        urgent.reset();
     }
     if (!job && allow_standard) {
         // Fairness: among the groups with queued jobs (each batch, and single jobs together),
         // the highest priority first, then the group with the fewest jobs running.
-        SQLite::Statement group(
-            *m_db,
-            "WITH waiting AS (SELECT COALESCE(batch_id, '') AS g, MAX(priority) AS p FROM jobs "
-            "WHERE state = 'queued' AND queue = 'standard' GROUP BY g), "
-            "busy AS (SELECT COALESCE(batch_id, '') AS g, COUNT(*) AS n FROM jobs "
-            "WHERE state = 'running' GROUP BY g) "
-            "SELECT waiting.g, waiting.p FROM waiting LEFT JOIN busy USING (g) "
-            "ORDER BY waiting.p DESC, COALESCE(busy.n, 0), waiting.g LIMIT 1");
+        SQLite::Statement& group = cached_locked(k_fair_group_sql);
         if (group.executeStep()) {
             const std::string g = group.getColumn(0).getString();
             const int p = group.getColumn(1).getInt();
             group.reset();
-            SQLite::Statement pick(
-                *m_db, std::string(k_job_columns) +
-                           "WHERE state = 'queued' AND queue = 'standard' AND priority = ? AND " +
-                           (g.empty() ? "batch_id IS NULL" : "batch_id = ?") +
-                           " ORDER BY created_at, id LIMIT 1");
-            pick.bind(1, p);
-            if (!g.empty()) {
-                pick.bind(2, g);
+            static const std::string pick_batch_sql =
+                std::string(k_job_columns) +
+                "WHERE state = 'queued' AND queue = 'standard' AND batch_id = ? AND priority = ? "
+                "ORDER BY created_at, id LIMIT 1";
+            static const std::string pick_single_sql =
+                std::string(k_job_columns) +
+                "WHERE state = 'queued' AND queue = 'standard' AND batch_id IS NULL AND "
+                "priority = ? ORDER BY created_at, id LIMIT 1";
+            SQLite::Statement& pick =
+                cached_locked(g.empty() ? pick_single_sql.c_str() : pick_batch_sql.c_str());
+            if (g.empty()) {
+                pick.bind(1, p);
+            } else {
+                pick.bind(1, g);
+                pick.bind(2, p);
             }
             if (pick.executeStep()) {
                 job = job_from_row(pick);
             }
+            pick.reset();
+        } else {
+            group.reset();
         }
     }
     if (!job) {
         return std::nullopt;
     }
-    SQLite::Statement claim(*m_db,
-                            "UPDATE jobs SET state = 'running', owner_pid = ?, updated_at = ? "
-                            "WHERE id = ? AND state = 'queued'");
+    SQLite::Statement& claim = cached_locked(
+        "UPDATE jobs SET state = 'running', owner_pid = ?, updated_at = ? "
+        "WHERE id = ? AND state = 'queued'");
     claim.bind(1, owner_pid);
     claim.bind(2, to_ms(now));
     claim.bind(3, job->id);

@@ -150,3 +150,53 @@ TEST_CASE("schedules and their runs round-trip, and a dead daemon's runs become 
     CHECK(store.schedules().empty());
     CHECK(store.schedule_runs(s.id, 10).empty());
 }
+
+TEST_CASE("claims take the priority queue, then priority, then the group with fewest running",
+          "[store]") {
+    test::TempHome home;
+    auto opened = adapters::SqliteStore::open(home.path() / "sota.db");
+    REQUIRE(opened);
+    auto& store = **opened;
+    const auto t0 = std::chrono::system_clock::now();
+    int n = 0;
+    auto job = [&](const std::string& id, const std::string& batch, int priority,
+                   const std::string& queue = "standard") {
+        core::pipeline::JobRecord j;
+        j.id = id;
+        j.spec.keyword = id;
+        j.batch_id = batch;
+        j.priority = priority;
+        j.queue = queue;
+        j.created_at = t0 + std::chrono::milliseconds(++n);
+        j.updated_at = j.created_at;
+        REQUIRE(store.create_job(j));
+    };
+    // A big batch, a small one and single jobs, created in this order.
+    for (int i = 1; i <= 4; ++i) {
+        job("big-" + std::to_string(i), "batch-a", 0);
+    }
+    job("small-1", "batch-b", 0);
+    job("small-2", "batch-b", 0);
+    job("single", "", 0);
+    job("urgent-single", "", 5);
+    job("rush", "", 0, "priority");
+
+    auto claim = [&](bool allow_standard = true) {
+        auto j = store.claim_next_job(42, t0, allow_standard);
+        return j ? j->id : std::string("none");
+    };
+    CHECK(claim(false) == "rush");  // the priority queue first, even when standard is full
+    CHECK(claim(false) == "none");
+    CHECK(claim() == "urgent-single");  // then the highest priority
+    // Then the group with the fewest running: singles have 2 running, the batches none.
+    CHECK(claim() == "big-1");
+    CHECK(claim() == "small-1");
+    CHECK(claim() == "big-2");  // a:1 b:1 -> by name
+    CHECK(claim() == "small-2");
+    CHECK(claim() == "single");  // b has nothing left queued; a:2 and singles:2 -> by name
+    CHECK(claim() == "big-3");
+    CHECK(claim() == "big-4");
+    CHECK(claim() == "none");
+    const auto counts = store.job_counts();
+    CHECK(counts.at("running") == 9);
+}
