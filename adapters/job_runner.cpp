@@ -476,8 +476,11 @@ core::Status write_article_dir(const std::filesystem::path& dir, const json& qua
         files.emplace_back("article.html", article.value("html", ""));
         files.emplace_back("report.txt", core::pipeline::render_report(result));
     }
+    // Not synced to disk (an fsync per file was most of a job's own cost). Like the job
+    // database (synchronous = NORMAL), the files survive sota dying; a power cut may lose the
+    // last ones, as it may the database's last commits.
     for (const auto& [name, content] : files) {
-        if (auto ok = write_file_atomically(dir / name, content, 0644); !ok) {
+        if (auto ok = write_file_atomically(dir / name, content, 0644, Durability::process); !ok) {
             return ok;
         }
     }

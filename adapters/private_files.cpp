@@ -78,7 +78,7 @@ core::Status check_private_file(const std::filesystem::path& file) {
 }
 
 core::Status write_file_atomically(const std::filesystem::path& file, std::string_view content,
-                                   unsigned mode) {
+                                   unsigned mode, Durability durability) {
     const std::filesystem::path tmp = file.parent_path() / ("." + file.filename().string() +
                                                             ".tmp." + std::to_string(::getpid()));
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC,
@@ -101,7 +101,7 @@ core::Status write_file_atomically(const std::filesystem::path& file, std::strin
         }
         written += static_cast<std::size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    if ((durability == Durability::disk && ::fsync(fd) != 0) || ::close(fd) != 0) {
         ::unlink(tmp.c_str());
         return io_error("cannot flush", tmp);
     }
