@@ -50,7 +50,8 @@ struct Fiber {
     State state = State::ready;
     bool started = false;
     bool finished = false;
-    bool permit = false;  // an unpark came while it was not parked: its next park returns
+    bool permit = false;    // an unpark came while it was not parked: its next park returns
+    bool yielding = false;  // back in the ready queue as soon as it is off its thread
     std::optional<std::multimap<SteadyTime, Fiber*>::iterator> timer;
 };
 
@@ -204,7 +205,10 @@ void FiberPool::Worker::loop() {
         }
         lock.lock();
         if (f->state == State::parking) {
-            if (f->permit) {
+            if (f->yielding) {
+                f->yielding = false;
+                make_ready(f);
+            } else if (f->permit) {
                 f->permit = false;
                 make_ready(f);
             } else {
@@ -262,6 +266,19 @@ int FiberPool::threads() const {
 
 bool on_fiber() {
     return current_fiber() != nullptr;
+}
+
+void yield() {
+    Fiber* f = current_fiber();
+    if (!f) {
+        return;
+    }
+    {
+        std::lock_guard lock(f->worker->mutex);
+        f->state = State::parking;
+        f->yielding = true;
+    }
+    f->caller = std::move(f->caller).resume();
 }
 
 void Signal::notify() {

@@ -53,6 +53,10 @@ class FiberPool {
 /// Whether the caller runs on a fiber of a FiberPool.
 bool on_fiber();
 
+/// On a fiber: lets every fiber of this thread that is ready run first, then goes on. On a
+/// thread: returns at once.
+void yield();
+
 /// A flag that fibers and threads can wait for; notify() wakes every waiter. Thread-safe.
 class Signal {
   public:

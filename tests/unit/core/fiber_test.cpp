@@ -167,3 +167,29 @@ TEST_CASE("an exception escaping a fiber does not stop the pool", "[fiber]") {
     }
     CHECK(after.load() == 1);
 }
+
+TEST_CASE("yield lets the ready fibers of the thread run first", "[fiber]") {
+    std::vector<int> order;
+    {
+        FiberPool pool(1);
+        Signal start;
+        pool.spawn([&] {
+            start.wait();
+            order.push_back(1);
+            yield();  // the two below are ready by now
+            order.push_back(4);
+        });
+        pool.spawn([&] {
+            start.wait();
+            order.push_back(2);
+        });
+        pool.spawn([&] {
+            start.wait();
+            order.push_back(3);
+        });
+        std::this_thread::sleep_for(20ms);
+        start.notify();
+    }
+    CHECK(order == std::vector<int>{1, 2, 3, 4});
+    yield();  // off a fiber: nothing happens
+}
