@@ -154,6 +154,7 @@ const std::vector<const char*> k_migrations = {
 SqliteStore::~SqliteStore() {
     std::lock_guard lock(m_mutex);
     if (m_db) {
+        commit_group_locked();
         try {
             flush_events_locked();
         } catch (const std::exception&) {
@@ -296,6 +297,7 @@ std::vector<core::resilience::CacheStoreStats> SqliteStore::cache_stats(core::Wa
 void SqliteStore::add_cache_counts(
     const std::map<std::string, core::resilience::CacheKindStats>& counts) {
     std::lock_guard lock(m_mutex);
+    commit_group_locked();
     SQLite::Transaction tx(*m_db);
     for (const auto& [kind, c] : counts) {
         SQLite::Statement q(

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -142,7 +143,17 @@ class SqliteStore final : public core::resilience::CacheStore,
     SQLite::Statement& cached_locked(const char* sql);
     /// Writes the buffered step events; the lock must be held (inside a transaction or not).
     void flush_events_locked();
+    /// Runs `write` in the open group transaction (opening one) and returns once that is
+    /// committed. Writers that come while a group is open join it and share its one commit: the
+    /// first one lets the other ready jobs of its thread run before it commits. `lock` holds
+    /// m_mutex, and holds it again on return.
+    core::Status group_write(std::unique_lock<std::mutex>& lock, const std::string& what,
+                             const std::function<void()>& write);
+    /// Commits the open group, if any: before a transaction of its own, or a close.
+    void commit_group_locked();
     core::Status migrate();
+
+    struct Group;
 
     std::unique_ptr<SQLite::Database> m_db;
     mutable std::mutex m_mutex;
@@ -150,6 +161,7 @@ class SqliteStore final : public core::resilience::CacheStore,
     /// Step events wait here and are written with the next checkpoint, job update or read, so
     /// that a step costs one commit, not three. Job-level events are written at once.
     std::vector<core::pipeline::Event> m_pending_events;
+    std::shared_ptr<Group> m_group;  // the open group transaction, if any
 };
 
 }  // namespace sota::adapters

@@ -1,8 +1,10 @@
 // The job tables of SqliteStore: jobs, step checkpoints and events (schema migration 3).
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include "adapters/sqlite_store.hpp"
 #include "adapters/sqlite_time.hpp"
+#include "core/fiber.hpp"
 
 namespace sota::adapters {
 
@@ -60,6 +62,78 @@ constexpr const char* k_job_columns =
 
 }  // namespace
 
+struct SqliteStore::Group {
+    core::Signal committed;
+    core::Status status;
+};
+
+void SqliteStore::commit_group_locked() {
+    if (!m_group) {
+        return;
+    }
+    const auto group = std::move(m_group);
+    try {
+        flush_events_locked();
+        cached_locked("COMMIT").exec();
+    } catch (const std::exception& e) {
+        group->status = store_error("commit", e);
+        if (!sqlite3_get_autocommit(m_db->getHandle())) {
+            try {
+                m_db->exec("ROLLBACK");
+            } catch (const std::exception&) {
+                // nothing more to undo
+            }
+        }
+    }
+    group->committed.notify();
+}
+
+core::Status SqliteStore::group_write(std::unique_lock<std::mutex>& lock, const std::string& what,
+                                      const std::function<void()>& write) {
+    bool leader = false;
+    if (!m_group) {
+        try {
+            cached_locked("BEGIN").exec();
+        } catch (const std::exception& e) {
+            return store_error(what, e);
+        }
+        m_group = std::make_shared<Group>();
+        leader = true;
+    }
+    const auto group = m_group;
+    core::Status mine;
+    try {
+        write();
+    } catch (const std::exception& e) {
+        mine = store_error(what, e);
+        if (sqlite3_get_autocommit(m_db->getHandle())) {
+            // The error rolled the whole transaction back: the group is lost.
+            m_group.reset();
+            group->status = mine;
+            group->committed.notify();
+            return mine;
+        }
+    }
+    if (leader) {
+        if (core::on_fiber()) {
+            lock.unlock();
+            core::yield();  // the other ready jobs of this thread add their writes
+            lock.lock();
+        }
+        if (m_group == group) {
+            commit_group_locked();
+        }
+    } else {
+        lock.unlock();
+        group->committed.wait();
+        lock.lock();
+    }
+    if (!mine) {
+        return mine;
+    }
+    return group->status;
+}
+
 void SqliteStore::insert_job_locked(const JobRecord& job) {
     SQLite::Statement& q = cached_locked(
         "INSERT INTO jobs (id, keyword, workflow_name, spec, workflow, state, "
@@ -104,6 +178,7 @@ core::Status SqliteStore::create_job(const JobRecord& job) {
 
 core::Status SqliteStore::create_jobs(const std::vector<JobRecord>& jobs) {
     std::lock_guard lock(m_mutex);
+    commit_group_locked();
     try {
         SQLite::Transaction tx(*m_db);
         for (const auto& job : jobs) {
@@ -139,9 +214,9 @@ std::vector<JobRecord> SqliteStore::recent_jobs(int limit) {
 }
 
 core::Status SqliteStore::update_job(const JobRecord& job) {
-    std::lock_guard lock(m_mutex);
-    try {
-        SQLite::Transaction tx(*m_db);
+    std::unique_lock lock(m_mutex);
+    bool found = true;
+    auto written = group_write(lock, "update job " + job.id, [&] {
         flush_events_locked();
         SQLite::Statement& q = cached_locked(
             "UPDATE jobs SET state = ?, current_step = ?, attempts = ?, error = ?, result = ?, "
@@ -164,21 +239,18 @@ core::Status SqliteStore::update_job(const JobRecord& job) {
         q.bind(6, to_ms(job.updated_at));
         q.bind(7, job.owner_pid);
         q.bind(8, job.id);
-        if (q.exec() == 0) {
-            return core::fail(core::ErrorKind::not_found, "job.not_found",
-                              "no job " + job.id + " in the job database");
-        }
-        tx.commit();
-    } catch (const std::exception& e) {
-        return store_error("update job " + job.id, e);
+        found = q.exec() > 0;
+    });
+    if (written && !found) {
+        return core::fail(core::ErrorKind::not_found, "job.not_found",
+                          "no job " + job.id + " in the job database");
     }
-    return {};
+    return written;
 }
 
 core::Status SqliteStore::save_checkpoint(const std::string& job_id, const Checkpoint& c) {
-    std::lock_guard lock(m_mutex);
-    try {
-        SQLite::Transaction tx(*m_db);
+    std::unique_lock lock(m_mutex);
+    return group_write(lock, "save the checkpoint of step " + c.step, [&] {
         flush_events_locked();
         SQLite::Statement& q = cached_locked(
             "INSERT OR REPLACE INTO checkpoints (job_id, step, artifacts, usage, duration_ms, "
@@ -190,11 +262,7 @@ core::Status SqliteStore::save_checkpoint(const std::string& job_id, const Check
         q.bind(5, c.duration_ms);
         q.bind(6, to_ms(c.finished_at));
         q.exec();
-        tx.commit();
-    } catch (const std::exception& e) {
-        return store_error("save the checkpoint of step " + c.step, e);
-    }
-    return {};
+    });
 }
 
 std::vector<Checkpoint> SqliteStore::checkpoints(const std::string& job_id) {
@@ -231,21 +299,20 @@ core::Status SqliteStore::drop_checkpoint(const std::string& job_id, const std::
 
 std::int64_t SqliteStore::append_event(const Event& event) {
     using core::pipeline::EventType;
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock(m_mutex);
     m_pending_events.push_back(event);
     const bool job_level = event.type == EventType::status_change ||
                            event.type == EventType::error || event.type == EventType::result_ready;
     if (!job_level && m_pending_events.size() < 256) {
         return 0;  // written with the next checkpoint, job update or read
     }
-    try {
-        SQLite::Transaction tx(*m_db);
+    std::int64_t seq = 0;
+    // The log is best effort; the checkpoints are what resume relies on.
+    (void)group_write(lock, "write events", [&] {
         flush_events_locked();
-        tx.commit();
-        return m_db->getLastInsertRowid();
-    } catch (const std::exception&) {
-        return 0;  // the log is best effort; the checkpoints are what resume relies on
-    }
+        seq = m_db->getLastInsertRowid();
+    });
+    return seq;
 }
 
 void SqliteStore::flush_events_locked() {
@@ -267,9 +334,13 @@ std::vector<Event> SqliteStore::events(const std::string& job_id, std::int64_t a
     std::lock_guard lock(m_mutex);
     if (!m_pending_events.empty()) {
         try {
-            SQLite::Transaction tx(*m_db);
-            flush_events_locked();
-            tx.commit();
+            if (m_group) {
+                flush_events_locked();  // read back at once, committed with the group
+            } else {
+                SQLite::Transaction tx(*m_db);
+                flush_events_locked();
+                tx.commit();
+            }
         } catch (const std::exception&) {
             m_pending_events.clear();  // best effort, as when they were appended
         }
@@ -334,6 +405,7 @@ constexpr const char* k_fair_group_sql =
 std::optional<JobRecord> SqliteStore::claim_next_job(std::int64_t owner_pid, core::WallTime now,
                                                      bool allow_standard) {
     std::lock_guard lock(m_mutex);
+    commit_group_locked();
     SQLite::Transaction tx(*m_db);
     std::optional<JobRecord> job;
     {

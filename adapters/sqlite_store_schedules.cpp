@@ -134,6 +134,7 @@ core::Status SqliteStore::update_schedule(const Schedule& s) {
 
 bool SqliteStore::remove_schedule(const std::string& id) {
     std::lock_guard lock(m_mutex);
+    commit_group_locked();
     SQLite::Transaction tx(*m_db);
     SQLite::Statement runs(*m_db, "DELETE FROM schedule_runs WHERE schedule_id = ?");
     runs.bind(1, id);
