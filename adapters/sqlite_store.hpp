@@ -136,6 +136,13 @@ class SqliteStore final : public core::resilience::CacheStore,
     /// Marks runs still "running" (their sotad died) as "interrupted"; returns how many.
     int interrupt_schedule_runs(core::WallTime now);
 
+    /// Writes that went through a group commit, and the commits they took.
+    struct GroupStats {
+        std::int64_t writes = 0;
+        std::int64_t commits = 0;
+    };
+    GroupStats group_stats() const;
+
   private:
     SqliteStore() = default;
     void insert_job_locked(const core::pipeline::JobRecord& job);
@@ -162,6 +169,7 @@ class SqliteStore final : public core::resilience::CacheStore,
     /// that a step costs one commit, not three. Job-level events are written at once.
     std::vector<core::pipeline::Event> m_pending_events;
     std::shared_ptr<Group> m_group;  // the open group transaction, if any
+    GroupStats m_group_stats;
 };
 
 }  // namespace sota::adapters

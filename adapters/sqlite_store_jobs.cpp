@@ -72,6 +72,7 @@ void SqliteStore::commit_group_locked() {
         return;
     }
     const auto group = std::move(m_group);
+    ++m_group_stats.commits;
     try {
         flush_events_locked();
         cached_locked("COMMIT").exec();
@@ -101,6 +102,7 @@ core::Status SqliteStore::group_write(std::unique_lock<std::mutex>& lock, const 
         leader = true;
     }
     const auto group = m_group;
+    ++m_group_stats.writes;
     core::Status mine;
     try {
         write();
@@ -132,6 +134,11 @@ core::Status SqliteStore::group_write(std::unique_lock<std::mutex>& lock, const 
         return mine;
     }
     return group->status;
+}
+
+SqliteStore::GroupStats SqliteStore::group_stats() const {
+    std::lock_guard lock(m_mutex);
+    return m_group_stats;
 }
 
 void SqliteStore::insert_job_locked(const JobRecord& job) {

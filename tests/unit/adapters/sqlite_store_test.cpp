@@ -1,8 +1,10 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 
 #include "adapters/sqlite_store.hpp"
+#include "core/fiber.hpp"
 #include "core/resilience/cache.hpp"
 #include "tests/support/fake_clock.hpp"
 #include "tests/support/temp_home.hpp"
@@ -199,4 +201,60 @@ TEST_CASE("claims take the priority queue, then priority, then the group with fe
     CHECK(claim() == "none");
     const auto counts = store.job_counts();
     CHECK(counts.at("running") == 9);
+}
+
+TEST_CASE("checkpoints saved together share a commit, and each is committed when saved",
+          "[store]") {
+    test::TempHome home;
+    const auto file = home.path() / "sota.db";
+    auto opened = adapters::SqliteStore::open(file);
+    REQUIRE(opened);
+    auto& store = **opened;
+    constexpr int k_jobs = 40;
+    for (int i = 0; i < k_jobs; ++i) {
+        core::pipeline::JobRecord j;
+        j.id = "job-" + std::to_string(i);
+        j.spec.keyword = j.id;
+        j.created_at = j.updated_at = std::chrono::system_clock::now();
+        REQUIRE(store.create_job(j));
+    }
+    auto checkpoint = [](int i) {
+        core::pipeline::Checkpoint c;
+        c.step = "s1";
+        c.artifacts = {{"a1", "output " + std::to_string(i)}};
+        c.usage = nlohmann::json::object();
+        c.finished_at = std::chrono::system_clock::now();
+        return c;
+    };
+    std::atomic<int> saved{0};
+    std::atomic<int> seen_by_others{0};
+    {
+        core::FiberPool pool(1);
+        core::Signal go;
+        for (int i = 0; i < k_jobs; ++i) {
+            pool.spawn([&, i] {
+                go.wait();
+                if (store.save_checkpoint("job-" + std::to_string(i), checkpoint(i))) {
+                    ++saved;
+                }
+                // Once saved, another connection (another process) sees it.
+                SQLite::Database other(file.string(), SQLite::OPEN_READONLY);
+                SQLite::Statement q(other, "SELECT COUNT(*) FROM checkpoints WHERE job_id = ?");
+                q.bind(1, "job-" + std::to_string(i));
+                q.executeStep();
+                seen_by_others += q.getColumn(0).getInt();
+            });
+        }
+        go.notify();
+    }
+    CHECK(saved.load() == k_jobs);
+    CHECK(seen_by_others.load() == k_jobs);
+    const auto stats = store.group_stats();
+    CHECK(stats.writes == k_jobs);
+    CHECK(stats.commits <= 2);  // all forty were ready together
+
+    // Off a fiber a write commits at once.
+    REQUIRE(store.save_checkpoint("job-0", checkpoint(0)));
+    CHECK(store.group_stats().commits == stats.commits + 1);
+    CHECK(store.checkpoints("job-0").size() == 1);
 }
