@@ -95,6 +95,10 @@ class SqliteStore final : public core::resilience::CacheStore,
     std::optional<core::pipeline::JobRecord> claim_next_job(std::int64_t owner_pid,
                                                             core::WallTime now,
                                                             bool allow_standard = true);
+    /// Claims up to `max_jobs` jobs at once as claim_next_job() would one after another, at
+    /// most `max_standard` of them from the standard queue, in one commit.
+    std::vector<core::pipeline::JobRecord> claim_jobs(std::int64_t owner_pid, core::WallTime now,
+                                                      int max_jobs, int max_standard);
     /// Stores many jobs in one transaction: all or none.
     core::Status create_jobs(const std::vector<core::pipeline::JobRecord>& jobs);
     /// The jobs of a batch, by id.
@@ -146,6 +150,8 @@ class SqliteStore final : public core::resilience::CacheStore,
   private:
     SqliteStore() = default;
     void insert_job_locked(const core::pipeline::JobRecord& job);
+    std::optional<core::pipeline::JobRecord> claim_locked(std::int64_t owner_pid,
+                                                          core::WallTime now, bool allow_standard);
     /// A prepared statement kept for reuse (reset, bindings cleared); the lock must be held.
     SQLite::Statement& cached_locked(const char* sql);
     /// Writes the buffered step events; the lock must be held (inside a transaction or not).

@@ -411,9 +411,40 @@ constexpr const char* k_fair_group_sql =
 
 std::optional<JobRecord> SqliteStore::claim_next_job(std::int64_t owner_pid, core::WallTime now,
                                                      bool allow_standard) {
-    std::lock_guard lock(m_mutex);
-    commit_group_locked();
-    SQLite::Transaction tx(*m_db);
+    auto jobs = claim_jobs(owner_pid, now, 1, allow_standard ? 1 : 0);
+    if (jobs.empty()) {
+        return std::nullopt;
+    }
+    return std::move(jobs.front());
+}
+
+std::vector<JobRecord> SqliteStore::claim_jobs(std::int64_t owner_pid, core::WallTime now,
+                                               int max_jobs, int max_standard) {
+    std::unique_lock lock(m_mutex);
+    std::vector<JobRecord> jobs;
+    // The claims join the group commit: they are settled once this returns, and another
+    // process cannot take the same jobs (its write waits for ours, then finds them running).
+    auto claimed = group_write(lock, "claim jobs", [&] {
+        int standard = 0;
+        while (static_cast<int>(jobs.size()) < max_jobs) {
+            auto job = claim_locked(owner_pid, now, standard < max_standard);
+            if (!job) {
+                break;
+            }
+            standard += job->queue == "standard" ? 1 : 0;
+            job->state = core::pipeline::JobState::running;
+            job->owner_pid = owner_pid;
+            jobs.push_back(std::move(*job));
+        }
+    });
+    if (!claimed) {
+        return {};
+    }
+    return jobs;
+}
+
+std::optional<JobRecord> SqliteStore::claim_locked(std::int64_t owner_pid, core::WallTime now,
+                                                   bool allow_standard) {
     std::optional<JobRecord> job;
     {
         static const std::string urgent_sql = std::string(k_job_columns) +
@@ -469,9 +500,6 @@ std::optional<JobRecord> SqliteStore::claim_next_job(std::int64_t owner_pid, cor
     if (claim.exec() != 1) {
         return std::nullopt;
     }
-    tx.commit();
-    job->state = core::pipeline::JobState::running;
-    job->owner_pid = owner_pid;
     return job;
 }
 

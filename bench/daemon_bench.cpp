@@ -5,6 +5,7 @@
 //
 //     build/bench/sota_daemon_bench [--jobs 2000] [--in-flight 200] [--latency-ms 50]
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -37,6 +38,16 @@ struct ProcStat {
     long rss_peak_kb = 0;
     long threads = 0;
 };
+
+/// CPU time this program (the fake model server and the client) has used.
+double own_cpu_s() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 ProcStat read_proc(int pid) {
     ProcStat s;
@@ -216,6 +227,7 @@ int main(int argc, char** argv) {
     const ProcStat idle = read_proc(daemon.pid());
 
     // Every job in one batch: accepted all at once, then run.
+    const double bench_cpu_before = own_cpu_s();
     const auto start = Clock::now();
     json rows = json::array();
     for (int i = 0; i < jobs; ++i) {
@@ -233,6 +245,7 @@ int main(int argc, char** argv) {
 
     long max_threads = 0;
     std::int64_t completed = 0, failed = 0;
+    json store_stats = json::object();
     while (completed + failed < jobs) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         max_threads = std::max(max_threads, read_proc(daemon.pid()).threads);
@@ -241,7 +254,9 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "stats failed: %s\n", stats.error().message.c_str());
             return 1;
         }
-        const json s = json::parse(stats->body)["jobs"];
+        const json doc = json::parse(stats->body);
+        store_stats = doc.value("store", json::object());
+        const json s = doc["jobs"];
         completed = s.value("completed", std::int64_t{0});
         failed = s.value("failed", std::int64_t{0});
         if (Clock::now() - start > std::chrono::minutes(10)) {
@@ -251,6 +266,7 @@ int main(int argc, char** argv) {
         }
     }
     const double wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+    const double bench_cpu_s = own_cpu_s() - bench_cpu_before;
     const ProcStat done = read_proc(daemon.pid());
     // How fast one job's status answers, through the real CLI path (HTTP over the socket).
     const std::string some_id = json::parse(accepted->body)["jobs"][jobs / 2].get<std::string>();
@@ -281,8 +297,14 @@ int main(int argc, char** argv) {
                 wall_s / ideal_s);
     std::printf("  daemon CPU per step    %.3f ms (%.2f s in all)\n",
                 (done.cpu_s - idle.cpu_s) * 1000 / steps, done.cpu_s - idle.cpu_s);
+    std::printf("  fake server CPU        %.2f s (this program, on the same cores)\n", bench_cpu_s);
     std::printf("  daemon peak RSS        %.1f MB\n", static_cast<double>(done.rss_peak_kb) / 1024);
     std::printf("  daemon threads (max)   %ld\n", max_threads);
+    const auto writes = store_stats.value("writes", std::int64_t{0});
+    const auto commits = store_stats.value("commits", std::int64_t{0});
+    std::printf("  store writes / commits %lld / %lld (%.1f per commit)\n",
+                static_cast<long long>(writes), static_cast<long long>(commits),
+                commits > 0 ? static_cast<double>(writes) / static_cast<double>(commits) : 0.0);
     std::printf("  model requests         %zu\n", llm_server.count("/v1/chat/completions"));
     std::printf("  job status (GET)       %.2f ms with %d jobs stored\n", status_ms, jobs);
     std::printf("  accept %d jobs       %.2f s in %d parts of 1,000 (%.3f ms per job)\n",

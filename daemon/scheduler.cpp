@@ -107,9 +107,12 @@ void Scheduler::drain() {
 }
 
 void Scheduler::claim_loop() {
+    // Jobs are claimed in groups (one commit), so a wave of jobs ending together is replaced at
+    // once rather than one claim at a time.
+    constexpr int k_claim_group = 64;
     while (true) {
-        bool allow_standard = true;
-        core::FiberPool* pool = nullptr;
+        int free = 0;
+        int standard_free = 0;
         {
             std::unique_lock lock(m_mutex);
             m_cv.wait(lock, [this] {
@@ -118,36 +121,40 @@ void Scheduler::claim_loop() {
             if (m_stopping) {
                 return;
             }
+            free = std::min(k_claim_group, m_workers - static_cast<int>(m_running.size()));
             // Some capacity stays free for the priority queue.
-            allow_standard = m_running_standard < m_workers - m_reserved;
+            standard_free = std::max(0, m_workers - m_reserved - m_running_standard);
             m_woken = false;
         }
-        auto job =
-            m_store.claim_next_job(::getpid(), std::chrono::system_clock::now(), allow_standard);
-        if (!job) {
+        auto jobs =
+            m_store.claim_jobs(::getpid(), std::chrono::system_clock::now(), free, standard_free);
+        if (jobs.empty()) {
             std::unique_lock lock(m_mutex);
             m_cv.wait_for(lock, std::chrono::milliseconds(500),
                           [this] { return m_stopping || m_woken; });
             continue;
         }
-        core::CancelToken token;
-        {
-            std::lock_guard lock(m_mutex);
-            if (m_stopping) {
-                token.cancel();
+        for (auto& job : jobs) {
+            core::CancelToken token;
+            core::FiberPool* pool = nullptr;
+            {
+                std::lock_guard lock(m_mutex);
+                if (m_stopping) {
+                    token.cancel();
+                }
+                m_running[job.id] = token;
+                m_running_standard += job.queue == "standard" ? 1 : 0;
+                pool = m_pool.get();
             }
-            m_running[job->id] = token;
-            m_running_standard += job->queue == "standard" ? 1 : 0;
-            pool = m_pool.get();
+            spdlog::info("job {} started ({})", job.id, job.spec.keyword);
+            if (!pool) {  // drained since the claim: the job goes back to the queue
+                run_job(std::move(job), token);
+                continue;
+            }
+            pool->spawn([this, job = std::move(job), token]() mutable {
+                run_job(std::move(job), std::move(token));
+            });
         }
-        spdlog::info("job {} started ({})", job->id, job->spec.keyword);
-        if (!pool) {  // drained between the claim and here: the job goes back to the queue
-            run_job(std::move(*job), token);
-            continue;
-        }
-        pool->spawn([this, job = std::move(*job), token]() mutable {
-            run_job(std::move(job), std::move(token));
-        });
     }
 }
 

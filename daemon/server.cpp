@@ -282,9 +282,12 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
         return reply;
     }
     if (name == "stats") {
+        const auto group = m_store.group_stats();
         reply.body = json{{"jobs", m_store.job_counts()},
                           {"workers", m_scheduler.workers()},
-                          {"busy", m_scheduler.busy()}}
+                          {"busy", m_scheduler.busy()},
+                          {"threads", m_scheduler.threads()},
+                          {"store", {{"writes", group.writes}, {"commits", group.commits}}}}
                          .dump();
         return reply;
     }

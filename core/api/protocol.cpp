@@ -11,7 +11,8 @@ using nlohmann::json;
 const std::vector<Route>& routes() {
     static const std::vector<Route> table = {
         {"GET", "/v1/health", "health", "liveness, version and queue depth"},
-        {"GET", "/v1/stats", "stats", "jobs per state, workers busy"},
+        {"GET", "/v1/stats", "stats",
+         "jobs per state, workers busy, job threads, store writes and commits"},
         {"POST", "/v1/jobs", "create_job",
          "create a job (202 and the job); an Idempotency-Key header returns the existing job"},
         {"GET", "/v1/jobs", "list_jobs",

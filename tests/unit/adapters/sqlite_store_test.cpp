@@ -201,6 +201,23 @@ TEST_CASE("claims take the priority queue, then priority, then the group with fe
     CHECK(claim() == "none");
     const auto counts = store.job_counts();
     CHECK(counts.at("running") == 9);
+
+    // Several at once, in the same order, with a cap on the standard queue.
+    job("rush-2", "", 0, "priority");
+    job("late-1", "batch-c", 0);
+    job("late-2", "batch-c", 0);
+    job("late-3", "batch-c", 0);
+    const auto some = store.claim_jobs(42, t0, 10, 2);
+    REQUIRE(some.size() == 3);
+    CHECK(some[0].id == "rush-2");
+    CHECK(some[1].id == "late-1");
+    CHECK(some[2].id == "late-2");
+    for (const auto& j : some) {
+        CHECK(j.state == core::pipeline::JobState::running);
+        CHECK(j.owner_pid == 42);
+    }
+    CHECK(store.claim_jobs(42, t0, 10, 10).size() == 1);
+    CHECK(store.claim_jobs(42, t0, 10, 10).empty());
 }
 
 TEST_CASE("checkpoints saved together share a commit, and each is committed when saved",
