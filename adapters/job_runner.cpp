@@ -46,12 +46,11 @@ class RedactingStoreReporter final : public core::pipeline::Reporter {
         if (event.type == core::pipeline::EventType::progress_update) {
             return;  // counters, not history
         }
-        core::pipeline::Event copy = event;
-        const std::string text = event.data.dump();
+        std::string text = event.data.dump();
         if (m_redactor.contains_secret(text)) {
-            copy.data = json::parse(m_redactor.redact(text), nullptr, false);
+            text = m_redactor.redact(text);
         }
-        m_store.append_event(copy);
+        m_store.append_event_json(event, std::move(text));
     }
 
   private:

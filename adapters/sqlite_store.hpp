@@ -80,6 +80,8 @@ class SqliteStore final : public core::resilience::CacheStore,
     std::vector<core::pipeline::Checkpoint> checkpoints(const std::string& job_id) override;
     core::Status drop_checkpoint(const std::string& job_id, const std::string& step) override;
     std::int64_t append_event(const core::pipeline::Event& event) override;
+    std::int64_t append_event_json(const core::pipeline::Event& event,
+                                   std::string data_json) override;
     std::vector<core::pipeline::Event> events(const std::string& job_id, std::int64_t after_seq,
                                               int limit) override;
     /// The newest jobs first, at most `limit`.
@@ -173,7 +175,14 @@ class SqliteStore final : public core::resilience::CacheStore,
     std::map<const char*, std::unique_ptr<SQLite::Statement>> m_statements;  // by SQL text
     /// Step events wait here and are written with the next checkpoint, job update or read, so
     /// that a step costs one commit, not three. Job-level events are written at once.
-    std::vector<core::pipeline::Event> m_pending_events;
+    struct PendingEvent {
+        std::string job_id;
+        core::pipeline::EventType type;
+        std::string step;
+        core::WallTime time;
+        std::string data;  // JSON text
+    };
+    std::vector<PendingEvent> m_pending_events;
     std::shared_ptr<Group> m_group;  // the open group transaction, if any
     GroupStats m_group_stats;
 };

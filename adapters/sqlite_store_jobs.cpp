@@ -305,9 +305,14 @@ core::Status SqliteStore::drop_checkpoint(const std::string& job_id, const std::
 }
 
 std::int64_t SqliteStore::append_event(const Event& event) {
+    return append_event_json(event, event.data.dump());
+}
+
+std::int64_t SqliteStore::append_event_json(const Event& event, std::string data_json) {
     using core::pipeline::EventType;
     std::unique_lock lock(m_mutex);
-    m_pending_events.push_back(event);
+    m_pending_events.push_back(
+        {event.job_id, event.type, event.step, event.time, std::move(data_json)});
     const bool job_level = event.type == EventType::status_change ||
                            event.type == EventType::error || event.type == EventType::result_ready;
     if (!job_level && m_pending_events.size() < 256) {
@@ -330,7 +335,7 @@ void SqliteStore::flush_events_locked() {
         q.bind(2, core::pipeline::to_string(event.type));
         q.bind(3, event.step);
         q.bind(4, to_ms(event.time));
-        q.bind(5, event.data.dump());
+        q.bind(5, event.data);
         q.exec();
     }
     m_pending_events.clear();

@@ -59,6 +59,13 @@ class JobStore {
     /// Appends an event; returns its sequence number, or 0 if it is written later (a store may
     /// hold step events back to write them with the next checkpoint; reads still see them).
     virtual std::int64_t append_event(const Event& event) = 0;
+    /// The same, with the event's data already as JSON text (`data_json` replaces event.data):
+    /// a caller that has serialized it spares the store doing it again.
+    virtual std::int64_t append_event_json(const Event& event, std::string data_json) {
+        Event copy = event;
+        copy.data = nlohmann::json::parse(data_json, nullptr, false);
+        return append_event(copy);
+    }
     /// Events of a job after `after_seq`, oldest first, at most `limit`.
     virtual std::vector<Event> events(const std::string& job_id, std::int64_t after_seq,
                                       int limit) = 0;

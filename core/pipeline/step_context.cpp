@@ -10,10 +10,18 @@ namespace sota::core::pipeline {
 using nlohmann::json;
 
 json StepUsage::to_json() const {
-    return {{"input_tokens", input_tokens}, {"output_tokens", output_tokens},
-            {"cost_usd", cost_usd},         {"llm_calls", llm_calls},
-            {"serp_calls", serp_calls},     {"fetches", fetches},
-            {"retries", retries},           {"cache_hits", cache_hits}};
+    // Built key by key: a braced list first builds a two-element array per key (this runs
+    // several times per step).
+    json doc = json::object();
+    doc["input_tokens"] = input_tokens;
+    doc["output_tokens"] = output_tokens;
+    doc["cost_usd"] = cost_usd;
+    doc["llm_calls"] = llm_calls;
+    doc["serp_calls"] = serp_calls;
+    doc["fetches"] = fetches;
+    doc["retries"] = retries;
+    doc["cache_hits"] = cache_hits;
+    return doc;
 }
 
 void StepUsage::add(const StepUsage& o) {
