@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "core/fiber.hpp"
+
 extern char** environ;
 
 namespace sota::adapters {
@@ -29,6 +31,13 @@ void close_fd(int& fd) {
 }  // namespace
 
 core::Expected<core::pipeline::ProgramResult> PosixProgramRunner::run(
+    const std::vector<std::string>& argv, const std::string& input, core::Millis timeout,
+    core::CancelToken cancel) {
+    return core::run_blocking<core::Expected<core::pipeline::ProgramResult>>(
+        [&] { return run_here(argv, input, timeout, cancel); });
+}
+
+core::Expected<core::pipeline::ProgramResult> PosixProgramRunner::run_here(
     const std::vector<std::string>& argv, const std::string& input, core::Millis timeout,
     core::CancelToken cancel) {
     if (argv.empty()) {

@@ -29,7 +29,7 @@ class FiberPool {
   public:
     /// `threads` threads; each fiber gets a stack of `stack_bytes` (reserved, not committed:
     /// only the pages a fiber touches take memory), with a guard page below it.
-    explicit FiberPool(int threads, std::size_t stack_bytes = std::size_t{1} << 20);
+    explicit FiberPool(int threads, std::size_t stack_bytes = std::size_t{2} << 20);
     /// Waits for every fiber to end, then stops the threads.
     ~FiberPool();
     FiberPool(const FiberPool&) = delete;
@@ -117,6 +117,17 @@ T await(Start&& start) {
     });
     state->done.wait();
     return std::move(*state->value);
+}
+
+/// Runs `fn`, which blocks its thread (a child process, a long file operation), without holding
+/// up the other fibers: from a fiber it runs on a thread of its own while the fiber waits; from a
+/// thread it runs right there.
+template <class T, class Fn>
+T run_blocking(Fn&& fn) {
+    if (!on_fiber()) {
+        return fn();
+    }
+    return await<T>([&fn](auto done) { std::thread([&fn, done] { done(fn()); }).detach(); });
 }
 
 }  // namespace sota::core

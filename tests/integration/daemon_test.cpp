@@ -198,6 +198,51 @@ TEST_CASE("after kill -9 every accepted job completes and no checkpointed step r
     CHECK(daemon->log().find("requeued 2 job(s)") != std::string::npos);
 }
 
+TEST_CASE("program steps in sotad wait on their own threads, not on the jobs' threads",
+          "[daemon][integration]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    const auto env = world_env(home, world);
+    // Each program leaves a mark and waits (at most 10 s) until three marks are there. Jobs
+    // whose program waits held their thread would leave only as many marks as sotad has
+    // threads for jobs (2 on a 2-core machine), and every program would report 2.
+    const auto marks = home.path() / "marks";
+    fs::create_directories(marks);
+    test::write_text(home.path() / "meet.sh", R"SH(cat > /dev/null
+touch "$1/$$"
+i=0
+while [ "$(ls "$1" | wc -l)" -lt 3 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+echo "{\"seen\": $(ls "$1" | wc -l)}"
+)SH");
+    test::write_text(home.path() / "meet.toml",
+                     "name = \"meet\"\n[[steps]]\nid = \"meet\"\ninputs = [\"keyword\"]\n"
+                     "outputs = [\"seen\"]\nrun = [\"sh\", \"" +
+                         (home.path() / "meet.sh").string() + "\", \"" + marks.string() +
+                         "\"]\ntimeout = \"30s\"\n");
+    auto daemon = start_daemon(home, env, 6);
+    std::vector<std::string> ids;
+    for (int i = 0; i < 4; ++i) {
+        auto r = run_sota(home, env,
+                          {"submit", "--keyword", "grinder " + std::to_string(i), "--workflow",
+                           (home.path() / "meet.toml").string(), "--out",
+                           (home.path() / ("out" + std::to_string(i))).string()});
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        ids.push_back(first_line(r.out));
+    }
+    std::vector<std::string> wait = {"wait", "--timeout", "60"};
+    wait.insert(wait.end(), ids.begin(), ids.end());
+    auto waited = run_sota(home, env, wait);
+    INFO(daemon->log());
+    REQUIRE(waited.exit_code == 0);
+    for (int i = 0; i < 4; ++i) {
+        const json result =
+            json::parse(test::read_text(home.path() / ("out" + std::to_string(i)) / "result.json"),
+                        nullptr, false);
+        CHECK(result["artifacts"]["seen"].get<int>() >= 3);
+    }
+}
+
 TEST_CASE("two clients following one job see the same events to the end", "[daemon][integration]") {
     test::DemoWorld world;
     test::TempHome home;

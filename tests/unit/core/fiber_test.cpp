@@ -193,3 +193,27 @@ TEST_CASE("yield lets the ready fibers of the thread run first", "[fiber]") {
     CHECK(order == std::vector<int>{1, 2, 3, 4});
     yield();  // off a fiber: nothing happens
 }
+
+TEST_CASE("a blocking call from a fiber leaves the thread to the other fibers", "[fiber]") {
+    std::vector<std::string> order;
+    std::mutex mutex;
+    auto note = [&](const std::string& what) {
+        std::lock_guard lock(mutex);
+        order.push_back(what);
+    };
+    {
+        FiberPool pool(1);
+        pool.spawn([&] {
+            const int got = run_blocking<int>([&] {
+                std::this_thread::sleep_for(200ms);  // stands for waiting on a child process
+                return 42;
+            });
+            note("blocking call returned " + std::to_string(got));
+        });
+        pool.spawn([&] { note("other fiber ran"); });
+    }
+    REQUIRE(order.size() == 2);
+    CHECK(order[0] == "other fiber ran");
+    CHECK(order[1] == "blocking call returned 42");
+    CHECK(run_blocking<int>([] { return 7; }) == 7);  // on a thread: right here
+}
