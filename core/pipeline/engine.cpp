@@ -56,7 +56,9 @@ void Engine::set_state(JobRecord& job, JobState state, const std::optional<Error
         job.owner_pid = 0;
     }
     (void)m_store.update_job(job);
-    json data = {{"state", to_string(state)}, {"attempt", job.attempts}};
+    json data = json::object();
+    data["state"] = to_string(state);
+    data["attempt"] = job.attempts;
     if (error) {
         data["error"] = job.error;
     }
@@ -211,11 +213,12 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
             }
             inputs["fields"] = job.spec.fields;
             job.current_step = id;
-            emit(job, EventType::step_started, id,
-                 {{"index", ++index},
-                  {"total", total},
-                  {"timeout_ms", r->spec->timeout.count()},
-                  {"kind", to_string(r->spec->kind)}});
+            json opened = json::object();  // key by key: cheaper than a braced list
+            opened["index"] = ++index;
+            opened["total"] = total;
+            opened["timeout_ms"] = r->spec->timeout.count();
+            opened["kind"] = to_string(r->spec->kind);
+            emit(job, EventType::step_started, id, std::move(opened));
             Running* slot = r.get();
             auto body = [this, slot, &job, &mutex, &changed, inputs = std::move(inputs)]() mutable {
                 const SteadyTime started = m_clock.now();
@@ -330,8 +333,10 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
                     outcome.artifacts[out] = (**r->result)[out];
                 }
                 finished.insert(id);
-                emit(job, EventType::step_completed, id,
-                     {{"duration_ms", r->duration_ms}, {"usage", r->usage.to_json()}});
+                json completed = json::object();
+                completed["duration_ms"] = r->duration_ms;
+                completed["usage"] = r->usage.to_json();
+                emit(job, EventType::step_completed, id, std::move(completed));
                 continue;
             }
             Error error = *r->result ? Error{ErrorKind::cancelled, "step.cancelled",
