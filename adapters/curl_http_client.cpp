@@ -218,6 +218,9 @@ CurlHttpClient::~CurlHttpClient() {
     m_stop = true;
     wake();
     m_thread.join();
+    for (void* easy : m_spare) {
+        curl_easy_cleanup(easy);
+    }
     curl_multi_cleanup(m_multi);
     curl_slist_free_all(static_cast<curl_slist*>(m_connect_to));
     ::close(m_wakeup);
@@ -267,7 +270,14 @@ void CurlHttpClient::send(core::HttpRequest request, core::HttpCallback done) {
 void CurlHttpClient::start(std::unique_ptr<Transfer> transfer) {
     Transfer* t = transfer.get();
     const auto& r = t->request;
-    t->easy = curl_easy_init();
+    // A finished request's handle is reused (reset to defaults): it spares allocating and
+    // clearing one per request.
+    if (!m_spare.empty()) {
+        t->easy = m_spare.back();
+        m_spare.pop_back();
+    } else {
+        t->easy = curl_easy_init();
+    }
     CURL* e = t->easy;
     curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
@@ -345,6 +355,11 @@ void CurlHttpClient::finish(Transfer* t, int curl_code) {
         result.emplace(std::move(t->response));
     } else {
         result.emplace(core::fail(transport_error(*t, code)));
+    }
+    if (m_spare.size() < k_spare_handles) {
+        curl_easy_reset(t->easy);
+        m_spare.push_back(t->easy);
+        t->easy = nullptr;
     }
     m_active.erase(t);  // t is gone
     --m_in_flight;

@@ -60,6 +60,8 @@ class CurlHttpClient final : public core::HttpClient {
     std::mutex m_mutex;
     std::vector<std::unique_ptr<Transfer>> m_incoming;
     std::unordered_map<Transfer*, std::unique_ptr<Transfer>> m_active;  // I/O thread only
+    static constexpr std::size_t k_spare_handles = 64;
+    std::vector<void*> m_spare;  // CURL* easy handles to reuse; I/O thread only
     int m_epoll = -1;
     int m_wakeup = -1;                                             // eventfd: new requests or stop
     std::optional<std::chrono::steady_clock::time_point> m_timer;  // curl's next timeout
