@@ -200,12 +200,15 @@ core::Status SqliteStore::create_jobs(const std::vector<JobRecord>& jobs) {
 
 std::optional<JobRecord> SqliteStore::get_job(const std::string& id) {
     std::lock_guard lock(m_mutex);
-    SQLite::Statement q(*m_db, std::string(k_job_columns) + "WHERE id = ?");
+    static const std::string sql = std::string(k_job_columns) + "WHERE id = ?";
+    SQLite::Statement& q = cached_locked(sql.c_str());
     q.bind(1, id);
-    if (!q.executeStep()) {
-        return std::nullopt;
+    std::optional<JobRecord> job;
+    if (q.executeStep()) {
+        job = job_from_row(q);
     }
-    return job_from_row(q);
+    q.reset();  // a statement left open would hold its read snapshot
+    return job;
 }
 
 std::vector<JobRecord> SqliteStore::recent_jobs(int limit) {
@@ -274,9 +277,9 @@ core::Status SqliteStore::save_checkpoint(const std::string& job_id, const Check
 
 std::vector<Checkpoint> SqliteStore::checkpoints(const std::string& job_id) {
     std::lock_guard lock(m_mutex);
-    SQLite::Statement q(*m_db,
-                        "SELECT step, artifacts, usage, duration_ms, finished_at FROM checkpoints "
-                        "WHERE job_id = ? ORDER BY finished_at, step");
+    SQLite::Statement& q = cached_locked(
+        "SELECT step, artifacts, usage, duration_ms, finished_at FROM checkpoints "
+        "WHERE job_id = ? ORDER BY finished_at, step");
     q.bind(1, job_id);
     std::vector<Checkpoint> out;
     while (q.executeStep()) {
@@ -586,7 +589,7 @@ std::vector<JobRecord> SqliteStore::list_jobs(const JobFilter& filter) {
 
 std::map<std::string, std::int64_t> SqliteStore::job_counts() {
     std::lock_guard lock(m_mutex);
-    SQLite::Statement q(*m_db, "SELECT state, COUNT(*) FROM jobs GROUP BY state");
+    SQLite::Statement& q = cached_locked("SELECT state, COUNT(*) FROM jobs GROUP BY state");
     std::map<std::string, std::int64_t> counts;
     while (q.executeStep()) {
         counts[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
