@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <string_view>
 
 #include "adapters/address_guard.hpp"
 #include "core/version.hpp"
@@ -54,24 +55,25 @@ std::string safe_url(const std::string& url) {
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
     auto* t = static_cast<CurlHttpClient::Transfer*>(user);
     const std::size_t n = size * count;
-    std::string line(data, n);
+    std::string_view line(data, n);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
-        line.pop_back();
+        line.remove_suffix(1);
     }
     t->last_activity = Clock::now();
-    if (line.rfind("HTTP/", 0) == 0) {
+    if (line.substr(0, 5) == "HTTP/") {
         t->response.headers.clear();  // a new response (after 100-continue or a redirect)
         return n;
     }
     const auto colon = line.find(':');
-    if (colon != std::string::npos) {
-        std::string name = line.substr(0, colon);
-        std::transform(name.begin(), name.end(), name.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        std::string value = line.substr(colon + 1);
+    if (colon != std::string_view::npos) {
+        std::string name(line.substr(0, colon));
+        for (char& c : name) {
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        std::string_view value = line.substr(colon + 1);
         const auto b = value.find_first_not_of(" \t");
-        value = b == std::string::npos ? "" : value.substr(b);
-        t->response.headers.emplace_back(std::move(name), std::move(value));
+        value = b == std::string_view::npos ? std::string_view() : value.substr(b);
+        t->response.headers.emplace_back(std::move(name), std::string(value));
     }
     return n;
 }
