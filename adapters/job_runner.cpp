@@ -411,8 +411,11 @@ JobRunResult JobRunner::run(JobRecord& job, core::pipeline::Reporter& reporter,
             out.outcome.error = written.error();
             job.state = core::pipeline::JobState::failed;
             job.error = core::pipeline::error_to_json(written.error());
+            job.owner_pid = 0;
             (void)m_services.store().update_job(job);
             emit(core::pipeline::EventType::error, job.error);
+            emit(core::pipeline::EventType::status_change,
+                 {{"state", "failed"}, {"attempt", job.attempts}, {"error", job.error}});
             return out;
         }
     }
@@ -452,8 +455,12 @@ JobRunResult JobRunner::run(JobRecord& job, core::pipeline::Reporter& reporter,
     if (out.result.contains("published")) {
         job.result["published"] = out.result["published"];
     }
+    job.state = core::pipeline::JobState::completed;
+    job.owner_pid = 0;
     job.updated_at = m_clock.wall();
     (void)m_services.store().update_job(job);
+    emit(core::pipeline::EventType::status_change,
+         {{"state", "completed"}, {"attempt", job.attempts}});
     emit(core::pipeline::EventType::result_ready, job.result);
     return out;
 }

@@ -411,7 +411,7 @@ constexpr const char* k_fair_group_sql =
     " SELECT '', (SELECT MAX(priority) FROM jobs WHERE state = 'queued' AND queue = 'standard'"
     "  AND batch_id IS NULL)), "
     "busy AS (SELECT COALESCE(batch_id, '') AS g, COUNT(*) AS n FROM jobs"
-    " WHERE state = 'running' GROUP BY g) "
+    " WHERE state IN ('running', 'validating') GROUP BY g) "
     "SELECT waiting.g, waiting.p FROM waiting LEFT JOIN busy USING (g) WHERE waiting.p IS NOT NULL "
     "ORDER BY waiting.p DESC, COALESCE(busy.n, 0), waiting.g LIMIT 1";
 
@@ -525,7 +525,8 @@ std::vector<JobRecord> SqliteStore::batch_jobs(const std::string& batch_id) {
 int SqliteStore::requeue_abandoned(std::int64_t owner_pid) {
     std::lock_guard lock(m_mutex);
     SQLite::Statement q(*m_db,
-                        "UPDATE jobs SET state = 'queued', owner_pid = 0 WHERE state = 'running' "
+                        "UPDATE jobs SET state = 'queued', owner_pid = 0 "
+                        "WHERE state IN ('running', 'validating') "
                         "AND owner_pid != ?");
     q.bind(1, owner_pid);
     return q.exec();

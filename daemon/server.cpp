@@ -355,7 +355,7 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
         for (auto& j : jobs) {
             ids.push_back(j.id);
             const bool abandoned =
-                j.state == JobState::running && !adapters::process_alive(j.owner_pid);
+                core::pipeline::active(j.state) && !adapters::process_alive(j.owner_pid);
             if (j.state == JobState::failed || j.state == JobState::cancelled ||
                 j.state == JobState::interrupted || abandoned) {
                 j.state = JobState::queued;

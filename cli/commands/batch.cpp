@@ -114,7 +114,7 @@ int summarize(const BatchOptions& options, const std::vector<Outcome>& outcomes,
 
 /// Whether another live process (sotad, another batch) is running this job now.
 bool run_elsewhere(const core::pipeline::JobRecord& job) {
-    return job.state == core::pipeline::JobState::running && job.owner_pid != ::getpid() &&
+    return core::pipeline::active(job.state) && job.owner_pid != ::getpid() &&
            adapters::process_alive(job.owner_pid);
 }
 

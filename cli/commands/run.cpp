@@ -158,8 +158,8 @@ int run_run(const RunOptions& options, Context& ctx) {
                          job.result.value("directory", "?").c_str());
             return 0;
         }
-        if (job.state == core::pipeline::JobState::running &&
-            adapters::process_alive(job.owner_pid) && job.owner_pid != ::getpid()) {
+        if (core::pipeline::active(job.state) && adapters::process_alive(job.owner_pid) &&
+            job.owner_pid != ::getpid()) {
             return report_error(core::Error{core::ErrorKind::usage, "job.busy",
                                             "job " + job.id + " is being run by process " +
                                                 std::to_string(job.owner_pid) +

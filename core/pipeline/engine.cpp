@@ -52,7 +52,7 @@ void Engine::set_state(JobRecord& job, JobState state, const std::optional<Error
     job.state = state;
     job.updated_at = m_clock.wall();
     job.error = error ? error_to_json(*error) : json();
-    if (state != JobState::running) {
+    if (!active(state)) {
         job.owner_pid = 0;
     }
     (void)m_store.update_job(job);
@@ -385,9 +385,11 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
             return outcome;
         }
     }
+    // Every step is done. Whoever runs the engine checks and writes the result, then marks the
+    // job completed: until then a client sees it validating, not completed without its files.
     outcome.state = JobState::completed;
     job.current_step.clear();
-    set_state(job, JobState::completed, std::nullopt);
+    set_state(job, JobState::validating, std::nullopt);
     return outcome;
 }
 

@@ -37,7 +37,8 @@ class Engine {
         : m_store(store), m_services(services), m_reporter(reporter), m_clock(clock) {}
 
     /// Runs (or resumes) `job` to the end. The job record is updated in the store as it goes:
-    /// running, then completed, failed (with the error's classification), or interrupted.
+    /// running, then validating once every step is done (the caller writes the result and marks
+    /// it completed), or failed (with the error's classification), or interrupted.
     RunOutcome run(JobRecord& job, const Workflow& workflow, CancelToken cancel);
 
   private:

@@ -206,6 +206,8 @@ const char* to_string(JobState state) {
             return "queued";
         case JobState::running:
             return "running";
+        case JobState::validating:
+            return "validating";
         case JobState::interrupted:
             return "interrupted";
         case JobState::completed:
@@ -219,8 +221,8 @@ const char* to_string(JobState state) {
 }
 
 std::optional<JobState> job_state_from_string(std::string_view text) {
-    for (auto s : {JobState::queued, JobState::running, JobState::interrupted, JobState::completed,
-                   JobState::failed, JobState::cancelled}) {
+    for (auto s : {JobState::queued, JobState::running, JobState::validating, JobState::interrupted,
+                   JobState::completed, JobState::failed, JobState::cancelled}) {
         if (text == to_string(s)) {
             return s;
         }
@@ -239,8 +241,12 @@ bool ended(std::string_view status) {
 }
 
 bool resumable(JobState state) {
-    return state == JobState::interrupted || state == JobState::failed ||
-           state == JobState::running || state == JobState::queued;
+    return state == JobState::interrupted || state == JobState::failed || active(state) ||
+           state == JobState::queued;
+}
+
+bool active(JobState state) {
+    return state == JobState::running || state == JobState::validating;
 }
 
 std::string new_job_id(WallTime now) {

@@ -54,7 +54,9 @@ nlohmann::json to_json(const JobSpec& spec);
 Expected<JobSpec> spec_from_json(const nlohmann::json& doc);
 
 /// Where a job is in its life.
-enum class JobState { queued, running, interrupted, completed, failed, cancelled };
+/// queued -> running (a step at a time) -> validating (every step done; the result is checked
+/// and written) -> completed | failed | cancelled; interrupted when stopped to resume later.
+enum class JobState { queued, running, validating, interrupted, completed, failed, cancelled };
 const char* to_string(JobState state);
 std::optional<JobState> job_state_from_string(std::string_view text);
 /// Whether a job has ended: completed, failed or cancelled.
@@ -64,6 +66,9 @@ bool ended(std::string_view status);
 
 /// Whether a job in this state may be resumed (interrupted, failed, or running but abandoned).
 bool resumable(JobState state);
+
+/// Whether a process is working on a job in this state (running or validating).
+bool active(JobState state);
 
 /// A new job id: "job_<unix ms>_<7 hex>", sortable by creation time.
 std::string new_job_id(WallTime now);

@@ -275,3 +275,33 @@ TEST_CASE("checkpoints saved together share a commit, and each is committed when
     CHECK(store.group_stats().commits == stats.commits + 1);
     CHECK(store.checkpoints("job-0").size() == 1);
 }
+
+TEST_CASE("jobs a dead daemon left running or validating go back to the queue", "[store]") {
+    test::TempHome home;
+    auto opened = adapters::SqliteStore::open(home.path() / "sota.db");
+    REQUIRE(opened);
+    auto& store = **opened;
+    const auto now = std::chrono::system_clock::now();
+    for (const auto& [id, state, owner] :
+         std::vector<std::tuple<std::string, core::pipeline::JobState, std::int64_t>>{
+             {"mid-step", core::pipeline::JobState::running, 7},
+             {"writing-result", core::pipeline::JobState::validating, 7},
+             {"mine", core::pipeline::JobState::running, 42},
+             {"done", core::pipeline::JobState::completed, 0}}) {
+        core::pipeline::JobRecord j;
+        j.id = id;
+        j.spec.keyword = id;
+        j.state = state;
+        j.owner_pid = owner;
+        j.created_at = j.updated_at = now;
+        REQUIRE(store.create_job(j));
+    }
+    CHECK(store.requeue_abandoned(42) == 2);
+    CHECK(store.get_job("mid-step")->state == core::pipeline::JobState::queued);
+    CHECK(store.get_job("writing-result")->state == core::pipeline::JobState::queued);
+    CHECK(store.get_job("mine")->state == core::pipeline::JobState::running);
+    CHECK(store.get_job("done")->state == core::pipeline::JobState::completed);
+    CHECK(core::pipeline::job_state_from_string("validating") ==
+          core::pipeline::JobState::validating);
+    CHECK_FALSE(core::pipeline::ended(core::pipeline::JobState::validating));
+}
