@@ -414,8 +414,7 @@ JobRunResult JobRunner::run(JobRecord& job, core::pipeline::Reporter& reporter,
             job.owner_pid = 0;
             (void)m_services.store().update_job(job);
             emit(core::pipeline::EventType::error, job.error);
-            emit(core::pipeline::EventType::status_change,
-                 {{"state", "failed"}, {"attempt", job.attempts}, {"error", job.error}});
+            emit(core::pipeline::EventType::status_change, core::pipeline::status_data(job));
             return out;
         }
     }
@@ -459,8 +458,7 @@ JobRunResult JobRunner::run(JobRecord& job, core::pipeline::Reporter& reporter,
     job.owner_pid = 0;
     job.updated_at = m_clock.wall();
     (void)m_services.store().update_job(job);
-    emit(core::pipeline::EventType::status_change,
-         {{"state", "completed"}, {"attempt", job.attempts}});
+    emit(core::pipeline::EventType::status_change, core::pipeline::status_data(job));
     emit(core::pipeline::EventType::result_ready, job.result);
     return out;
 }

@@ -48,7 +48,6 @@ struct Fiber {
     ctx::fiber self;    // where the fiber goes on when resumed
     ctx::fiber caller;  // its thread's scheduler, while the fiber runs
     State state = State::ready;
-    bool started = false;
     bool finished = false;
     bool permit = false;    // an unpark came while it was not parked: its next park returns
     bool yielding = false;  // back in the ready queue as soon as it is off its thread
@@ -130,7 +129,7 @@ void unpark(Fiber* f) {
     w.cv.notify_one();
 }
 
-Fiber* spawn_on(FiberPool::Worker& w, std::function<void()> fn) {
+void spawn_on(FiberPool::Worker& w, std::function<void()> fn) {
     auto* f = new Fiber();
     f->worker = &w;
     f->fn = std::move(fn);
@@ -140,14 +139,12 @@ Fiber* spawn_on(FiberPool::Worker& w, std::function<void()> fn) {
         w.ready.push_back(f);
     }
     w.cv.notify_one();
-    return f;
 }
 
 }  // namespace
 
 void FiberPool::Worker::run(Fiber* f) {
-    if (!f->started) {
-        f->started = true;
+    if (!f->self) {  // its first run: the stack is made on its own thread
         f->self =
             ctx::fiber(std::allocator_arg, ctx::protected_fixedsize_stack(stack_bytes),
                        [f](ctx::fiber&& caller) {
@@ -218,7 +215,7 @@ void FiberPool::Worker::loop() {
     }
 }
 
-FiberPool::FiberPool(int threads, std::size_t stack_bytes) : m_stack_bytes(stack_bytes) {
+FiberPool::FiberPool(int threads, std::size_t stack_bytes) {
     const int n = std::max(1, threads);
     for (int i = 0; i < n; ++i) {
         auto w = std::make_unique<Worker>();

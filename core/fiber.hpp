@@ -45,7 +45,6 @@ class FiberPool {
 
   private:
     std::vector<std::unique_ptr<Worker>> m_workers;
-    std::size_t m_stack_bytes;
     mutable std::mutex m_mutex;
     std::size_t m_next = 0;
 };

@@ -31,6 +31,16 @@ json job_inputs(const JobSpec& spec) {
             {"fields", spec.fields}};
 }
 
+json status_data(const JobRecord& job) {
+    json data = json::object();
+    data["state"] = to_string(job.state);
+    data["attempt"] = job.attempts;
+    if (!job.error.is_null()) {
+        data["error"] = job.error;
+    }
+    return data;
+}
+
 json error_to_json(const Error& error) {
     return {{"kind", to_string(error.kind)},
             {"code", error.code},
@@ -56,13 +66,7 @@ void Engine::set_state(JobRecord& job, JobState state, const std::optional<Error
         job.owner_pid = 0;
     }
     (void)m_store.update_job(job);
-    json data = json::object();
-    data["state"] = to_string(state);
-    data["attempt"] = job.attempts;
-    if (error) {
-        data["error"] = job.error;
-    }
-    emit(job, EventType::status_change, "", std::move(data));
+    emit(job, EventType::status_change, "", status_data(job));
 }
 
 namespace {

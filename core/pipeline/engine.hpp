@@ -55,6 +55,9 @@ class Engine {
 /// job's fields for templates.
 nlohmann::json job_inputs(const JobSpec& spec);
 
+/// A status_change event's data for the job as it is now: {state, attempt, error if any}.
+nlohmann::json status_data(const JobRecord& job);
+
 /// An Error as stored and sent: {kind, code, message, retryable}.
 nlohmann::json error_to_json(const Error& error);
 
