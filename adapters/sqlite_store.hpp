@@ -80,6 +80,7 @@ class SqliteStore final : public core::resilience::CacheStore,
     std::vector<core::pipeline::Checkpoint> checkpoints(const std::string& job_id) override;
     core::Status drop_checkpoint(const std::string& job_id, const std::string& step) override;
     std::int64_t append_event(const core::pipeline::Event& event) override;
+    core::Status flush_events() override;
     std::int64_t append_event_json(const core::pipeline::Event& event,
                                    std::string data_json) override;
     std::vector<core::pipeline::Event> events(const std::string& job_id, std::int64_t after_seq,
@@ -173,8 +174,8 @@ class SqliteStore final : public core::resilience::CacheStore,
     std::unique_ptr<SQLite::Database> m_db;
     mutable std::mutex m_mutex;
     std::map<const char*, std::unique_ptr<SQLite::Statement>> m_statements;  // by SQL text
-    /// Step events wait here and are written with the next checkpoint, job update or read, so
-    /// that a step costs one commit, not three. Job-level events are written at once.
+    /// Events wait here and are written with the next checkpoint, job update, read or
+    /// flush_events(), so that a step costs one commit, not three, and a state change one.
     struct PendingEvent {
         std::string job_id;
         core::pipeline::EventType type;
@@ -183,6 +184,17 @@ class SqliteStore final : public core::resilience::CacheStore,
         std::string data;  // JSON text
     };
     std::vector<PendingEvent> m_pending_events;
+    /// The last few workflows stored or read, as text and parsed: a batch's jobs share one, and
+    /// parsing it again for every claim (or printing it for every insert) was a real share of a
+    /// job's cost. Most recent first.
+    struct KnownWorkflow {
+        std::string text;
+        nlohmann::json doc;
+    };
+    std::vector<KnownWorkflow> m_workflows;
+    const KnownWorkflow& known_workflow_locked(std::string text);
+    const KnownWorkflow& known_workflow_locked(const nlohmann::json& doc);
+    core::pipeline::JobRecord job_from_row_locked(SQLite::Statement& q);
     std::shared_ptr<Group> m_group;  // the open group transaction, if any
     GroupStats m_group_stats;
 };

@@ -2,6 +2,8 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include "adapters/sqlite_store.hpp"
 #include "adapters/sqlite_time.hpp"
 #include "core/fiber.hpp"
@@ -31,7 +33,50 @@ json parse_or_null(const SQLite::Column& column) {
     return json::parse(column.getString(), nullptr, false);
 }
 
-JobRecord job_from_row(SQLite::Statement& q) {
+constexpr const char* k_job_columns =
+    "SELECT id, spec, workflow, state, current_step, attempts, error, result, created_at, "
+    "updated_at, owner_pid, queue, priority, idempotency_key, batch_id FROM jobs ";
+
+}  // namespace
+
+namespace {
+
+/// Finds the entry `match` accepts, or puts `make()` first (dropping the oldest past 8), and
+/// returns it, moved to the front.
+template <typename Entry, typename Match, typename Make>
+const Entry& remember(std::vector<Entry>& known, Match match, Make make) {
+    auto it = std::find_if(known.begin(), known.end(), match);
+    if (it == known.end()) {
+        if (known.size() == 8) {
+            known.pop_back();
+        }
+        known.insert(known.begin(), make());
+    } else if (it != known.begin()) {
+        std::rotate(known.begin(), it, it + 1);
+    }
+    return known.front();
+}
+
+}  // namespace
+
+const SqliteStore::KnownWorkflow& SqliteStore::known_workflow_locked(std::string text) {
+    return remember(
+        m_workflows, [&](const KnownWorkflow& k) { return k.text == text; },
+        [&] {
+            json doc = json::parse(text, nullptr, false);
+            return KnownWorkflow{std::move(text), std::move(doc)};
+        });
+}
+
+const SqliteStore::KnownWorkflow& SqliteStore::known_workflow_locked(const json& doc) {
+    return remember(
+        m_workflows, [&](const KnownWorkflow& k) { return k.doc == doc; },
+        [&] {
+            return KnownWorkflow{doc.dump(), doc};
+        });
+}
+
+JobRecord SqliteStore::job_from_row_locked(SQLite::Statement& q) {
     JobRecord job;
     job.id = q.getColumn(0).getString();
     auto spec =
@@ -39,7 +84,11 @@ JobRecord job_from_row(SQLite::Statement& q) {
     if (spec) {
         job.spec = std::move(*spec);
     }
-    job.workflow = parse_or_null(q.getColumn(2));
+    if (q.getColumn(2).isNull()) {
+        job.workflow = nullptr;
+    } else {
+        job.workflow = known_workflow_locked(q.getColumn(2).getString()).doc;
+    }
     job.state = core::pipeline::job_state_from_string(q.getColumn(3).getString())
                     .value_or(core::pipeline::JobState::failed);
     job.current_step = q.getColumn(4).getString();
@@ -55,12 +104,6 @@ JobRecord job_from_row(SQLite::Statement& q) {
     job.batch_id = q.getColumn(14).isNull() ? "" : q.getColumn(14).getString();
     return job;
 }
-
-constexpr const char* k_job_columns =
-    "SELECT id, spec, workflow, state, current_step, attempts, error, result, created_at, "
-    "updated_at, owner_pid, queue, priority, idempotency_key, batch_id FROM jobs ";
-
-}  // namespace
 
 struct SqliteStore::Group {
     core::Signal committed;
@@ -151,7 +194,7 @@ void SqliteStore::insert_job_locked(const JobRecord& job) {
     q.bind(2, job.spec.keyword);
     q.bind(3, job.spec.workflow);
     q.bind(4, core::pipeline::to_json(job.spec).dump());
-    q.bind(5, job.workflow.dump());
+    q.bind(5, known_workflow_locked(job.workflow).text);
     q.bind(6, core::pipeline::to_string(job.state));
     q.bind(7, job.current_step);
     q.bind(8, job.attempts);
@@ -205,7 +248,7 @@ std::optional<JobRecord> SqliteStore::get_job(const std::string& id) {
     q.bind(1, id);
     std::optional<JobRecord> job;
     if (q.executeStep()) {
-        job = job_from_row(q);
+        job = job_from_row_locked(q);
     }
     q.reset();  // a statement left open would hold its read snapshot
     return job;
@@ -218,7 +261,7 @@ std::vector<JobRecord> SqliteStore::recent_jobs(int limit) {
     q.bind(1, limit);
     std::vector<JobRecord> jobs;
     while (q.executeStep()) {
-        jobs.push_back(job_from_row(q));
+        jobs.push_back(job_from_row_locked(q));
     }
     return jobs;
 }
@@ -312,14 +355,11 @@ std::int64_t SqliteStore::append_event(const Event& event) {
 }
 
 std::int64_t SqliteStore::append_event_json(const Event& event, std::string data_json) {
-    using core::pipeline::EventType;
     std::unique_lock lock(m_mutex);
     m_pending_events.push_back(
         {event.job_id, event.type, event.step, event.time, std::move(data_json)});
-    const bool job_level = event.type == EventType::status_change ||
-                           event.type == EventType::error || event.type == EventType::result_ready;
-    if (!job_level && m_pending_events.size() < 256) {
-        return 0;  // written with the next checkpoint, job update or read
+    if (m_pending_events.size() < 256) {
+        return 0;  // written with the next checkpoint, job update, read or flush
     }
     std::int64_t seq = 0;
     // The log is best effort; the checkpoints are what resume relies on.
@@ -328,6 +368,14 @@ std::int64_t SqliteStore::append_event_json(const Event& event, std::string data
         seq = m_db->getLastInsertRowid();
     });
     return seq;
+}
+
+core::Status SqliteStore::flush_events() {
+    std::unique_lock lock(m_mutex);
+    if (m_pending_events.empty()) {
+        return {};
+    }
+    return group_write(lock, "write events", [&] { flush_events_locked(); });
 }
 
 void SqliteStore::flush_events_locked() {
@@ -388,7 +436,7 @@ std::optional<JobRecord> SqliteStore::find_by_idempotency_key(const std::string&
     if (!q.executeStep()) {
         return std::nullopt;
     }
-    return job_from_row(q);
+    return job_from_row_locked(q);
 }
 
 namespace {
@@ -460,7 +508,7 @@ std::optional<JobRecord> SqliteStore::claim_locked(std::int64_t owner_pid, core:
                                               "ORDER BY priority DESC, created_at, id LIMIT 1";
         SQLite::Statement& urgent = cached_locked(urgent_sql.c_str());
         if (urgent.executeStep()) {
-            job = job_from_row(urgent);
+            job = job_from_row_locked(urgent);
         }
         urgent.reset();
     }
@@ -489,7 +537,7 @@ std::optional<JobRecord> SqliteStore::claim_locked(std::int64_t owner_pid, core:
                 pick.bind(2, p);
             }
             if (pick.executeStep()) {
-                job = job_from_row(pick);
+                job = job_from_row_locked(pick);
             }
             pick.reset();
         } else {
@@ -517,7 +565,7 @@ std::vector<JobRecord> SqliteStore::batch_jobs(const std::string& batch_id) {
     q.bind(1, batch_id);
     std::vector<JobRecord> jobs;
     while (q.executeStep()) {
-        jobs.push_back(job_from_row(q));
+        jobs.push_back(job_from_row_locked(q));
     }
     return jobs;
 }
@@ -583,7 +631,7 @@ std::vector<JobRecord> SqliteStore::list_jobs(const JobFilter& filter) {
     q.bind(":limit", filter.limit);
     std::vector<JobRecord> jobs;
     while (q.executeStep()) {
-        jobs.push_back(job_from_row(q));
+        jobs.push_back(job_from_row_locked(q));
     }
     return jobs;
 }

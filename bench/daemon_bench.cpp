@@ -35,6 +35,7 @@ namespace {
 
 struct ProcStat {
     double cpu_s = 0;
+    double system_s = 0;
     long rss_peak_kb = 0;
     long threads = 0;
 };
@@ -64,7 +65,9 @@ ProcStat read_proc(int pid) {
             stime = std::stol(f);
         }
     }
-    s.cpu_s = static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    const auto ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    s.cpu_s = static_cast<double>(utime + stime) / ticks;
+    s.system_s = static_cast<double>(stime) / ticks;
     std::ifstream status("/proc/" + std::to_string(pid) + "/status");
     std::string line;
     while (std::getline(status, line)) {
@@ -87,6 +90,51 @@ int arg(int argc, char** argv, const std::string& name, int fallback) {
 }
 
 }  // namespace
+
+/// Where a job's time went, from the events the daemon stored (times in ms).
+struct Timeline {
+    double step_ms = 0;         // step_started -> step_completed, on average
+    double job_ms = 0;          // the first status_change -> result_ready
+    double after_steps_ms = 0;  // the last step_completed -> result_ready
+    double slot_idle_ms = 0;    // a job's result_ready -> the start of the job taking its slot
+};
+
+double one_number(SQLite::Database& db, const char* sql) {
+    SQLite::Statement q(db, sql);
+    return q.executeStep() && !q.getColumn(0).isNull() ? q.getColumn(0).getDouble() : 0.0;
+}
+
+Timeline read_timeline(const std::filesystem::path& db_file, int in_flight) {
+    SQLite::Database db(db_file.string(), SQLite::OPEN_READONLY);
+    db.setBusyTimeout(10'000);
+    Timeline t;
+    t.step_ms = one_number(db,
+                           "SELECT AVG(c.time - s.time) FROM events s JOIN events c ON "
+                           "c.job_id = s.job_id AND c.step = s.step AND c.type = 'step_completed' "
+                           "WHERE s.type = 'step_started'");
+    t.job_ms =
+        one_number(db,
+                   "SELECT AVG(r.time - b.t) FROM (SELECT job_id, MIN(time) AS t FROM events "
+                   "WHERE type = 'status_change' GROUP BY job_id) b JOIN events r ON "
+                   "r.job_id = b.job_id AND r.type = 'result_ready'");
+    t.after_steps_ms = one_number(
+        db,
+        "SELECT AVG(r.time - l.t) FROM (SELECT job_id, MAX(time) AS t FROM events WHERE "
+        "type = 'step_completed' GROUP BY job_id) l JOIN events r ON r.job_id = l.job_id AND "
+        "r.type = 'result_ready'");
+    // The n-th job to end frees the slot the (n + in_flight)-th job to start takes.
+    SQLite::Statement idle(
+        db,
+        "WITH b AS (SELECT MIN(time) AS t, ROW_NUMBER() OVER (ORDER BY MIN(time)) AS n FROM "
+        "events WHERE type = 'status_change' GROUP BY job_id), e AS (SELECT time AS t, "
+        "ROW_NUMBER() OVER (ORDER BY time) AS n FROM events WHERE type = 'result_ready') "
+        "SELECT AVG(b.t - e.t) FROM e JOIN b ON b.n = e.n + ?");
+    idle.bind(1, in_flight);
+    if (idle.executeStep() && !idle.getColumn(0).isNull()) {
+        t.slot_idle_ms = idle.getColumn(0).getDouble();
+    }
+    return t;
+}
 
 constexpr int k_scale_jobs = 10'000;
 
@@ -283,6 +331,7 @@ int main(int argc, char** argv) {
         std::chrono::duration<double, std::milli>(Clock::now() - status_start).count() /
         k_status_calls;
     daemon.stop(SIGTERM);
+    const Timeline timeline = read_timeline(home.path() / "state" / "sota.db", in_flight);
     const Scale scale = measure_scale(home, env, workflow_file, *hold);
 
     const double ideal_s = static_cast<double>(jobs) / in_flight * k_steps * latency_ms / 1000.0;
@@ -295,8 +344,9 @@ int main(int argc, char** argv) {
                 submit_s * 1000 / jobs);
     std::printf("  wall time              %.2f s (ideal %.2f s, %.2fx)\n", wall_s, ideal_s,
                 wall_s / ideal_s);
-    std::printf("  daemon CPU per step    %.3f ms (%.2f s in all)\n",
-                (done.cpu_s - idle.cpu_s) * 1000 / steps, done.cpu_s - idle.cpu_s);
+    std::printf("  daemon CPU per step    %.3f ms (%.2f s in all, %.2f s of it in the kernel)\n",
+                (done.cpu_s - idle.cpu_s) * 1000 / steps, done.cpu_s - idle.cpu_s,
+                done.system_s - idle.system_s);
     std::printf("  fake server CPU        %.2f s (this program, on the same cores)\n", bench_cpu_s);
     std::printf("  daemon peak RSS        %.1f MB\n", static_cast<double>(done.rss_peak_kb) / 1024);
     std::printf("  daemon threads (max)   %ld\n", max_threads);
@@ -306,6 +356,12 @@ int main(int argc, char** argv) {
                 static_cast<long long>(writes), static_cast<long long>(commits),
                 commits > 0 ? static_cast<double>(writes) / static_cast<double>(commits) : 0.0);
     std::printf("  model requests         %zu\n", llm_server.count("/v1/chat/completions"));
+    std::printf("  where a job's time went (ms, means, from the stored events):\n");
+    std::printf("    one step             %.1f (the model answers in %d)\n", timeline.step_ms,
+                latency_ms);
+    std::printf("    a job, start to end  %.1f (ideal %d), of which %.1f after its last step\n",
+                timeline.job_ms, k_steps * latency_ms, timeline.after_steps_ms);
+    std::printf("    a slot idle between jobs %.1f\n", timeline.slot_idle_ms);
     std::printf("  job status (GET)       %.2f ms with %d jobs stored\n", status_ms, jobs);
     std::printf("  accept %d jobs       %.2f s in %d parts of 1,000 (%.3f ms per job)\n",
                 k_scale_jobs, scale.accept_s, k_scale_jobs / 1000,

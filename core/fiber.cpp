@@ -59,13 +59,67 @@ struct Fiber {
 using fiber_detail::Fiber;
 using fiber_detail::State;
 
+namespace {
+
+/// Stacks with a guard page, kept for the next fiber of the same thread when a fiber ends:
+/// mapping, guarding and unmapping a stack per job (and faulting its pages in again) was a
+/// real share of the daemon's system time. Only the worker's own thread touches its pool.
+class StackPool {
+  public:
+    explicit StackPool(std::size_t bytes) : m_make(bytes) {}
+    StackPool(const StackPool&) = delete;
+    StackPool& operator=(const StackPool&) = delete;
+    ~StackPool() {
+        for (auto& s : m_free) {
+            m_make.deallocate(s);
+        }
+    }
+
+    ctx::stack_context allocate() {
+        if (m_free.empty()) {
+            return m_make.allocate();
+        }
+        const ctx::stack_context s = m_free.back();
+        m_free.pop_back();
+        return s;
+    }
+    void deallocate(ctx::stack_context& s) {
+#if defined(__SANITIZE_ADDRESS__)
+        const bool keep = false;  // a reused stack would carry the last fiber's poisoned frames
+#else
+        const bool keep = m_free.size() < k_kept;
+#endif
+        if (keep) {
+            m_free.push_back(s);
+        } else {
+            m_make.deallocate(s);
+        }
+    }
+
+  private:
+    static constexpr std::size_t k_kept = 256;
+    ctx::protected_fixedsize_stack m_make;
+    std::vector<ctx::stack_context> m_free;
+};
+
+/// The allocator handed to Boost: a handle on the worker's pool.
+struct PooledStack {
+    StackPool* pool;
+    ctx::stack_context allocate() { return pool->allocate(); }
+    void deallocate(ctx::stack_context& s) noexcept { pool->deallocate(s); }
+};
+
+}  // namespace
+
 struct FiberPool::Worker {
+    explicit Worker(std::size_t stack_bytes) : stacks(stack_bytes) {}
+
     std::mutex mutex;
     std::condition_variable cv;
     std::deque<Fiber*> ready;
     std::multimap<SteadyTime, Fiber*> timers;  // parked fibers that wait with a deadline
     std::size_t live = 0;
-    std::size_t stack_bytes = 0;
+    StackPool stacks;
     bool stopping = false;
     std::thread thread;
 
@@ -145,21 +199,19 @@ void spawn_on(FiberPool::Worker& w, std::function<void()> fn) {
 
 void FiberPool::Worker::run(Fiber* f) {
     if (!f->self) {  // its first run: the stack is made on its own thread
-        f->self =
-            ctx::fiber(std::allocator_arg, ctx::protected_fixedsize_stack(stack_bytes),
-                       [f](ctx::fiber&& caller) {
-                           f->caller = std::move(caller);
-                           try {
-                               f->fn();
-                           } catch (const std::exception& e) {
-                               std::fprintf(stderr, "a task failed unexpectedly: %s\n", e.what());
-                           } catch (...) {
-                               std::fputs("a task failed unexpectedly\n", stderr);
-                           }
-                           f->fn = nullptr;
-                           f->finished = true;
-                           return std::move(f->caller);
-                       });
+        f->self = ctx::fiber(std::allocator_arg, PooledStack{&stacks}, [f](ctx::fiber&& caller) {
+            f->caller = std::move(caller);
+            try {
+                f->fn();
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "a task failed unexpectedly: %s\n", e.what());
+            } catch (...) {
+                std::fputs("a task failed unexpectedly\n", stderr);
+            }
+            f->fn = nullptr;
+            f->finished = true;
+            return std::move(f->caller);
+        });
     }
     set_current_fiber(f);
     f->self = std::move(f->self).resume();
@@ -218,8 +270,7 @@ void FiberPool::Worker::loop() {
 FiberPool::FiberPool(int threads, std::size_t stack_bytes) {
     const int n = std::max(1, threads);
     for (int i = 0; i < n; ++i) {
-        auto w = std::make_unique<Worker>();
-        w->stack_bytes = stack_bytes;
+        auto w = std::make_unique<Worker>(stack_bytes);
         Worker* raw = w.get();
         w->thread = std::thread([raw] { raw->loop(); });
         m_workers.push_back(std::move(w));

@@ -129,6 +129,9 @@ void Scheduler::claim_loop() {
         auto jobs =
             m_store.claim_jobs(::getpid(), std::chrono::system_clock::now(), free, standard_free);
         if (jobs.empty()) {
+            // Nothing more to start: the last jobs' final events, held back by the store to be
+            // written with its next write, are written now.
+            (void)m_store.flush_events();
             std::unique_lock lock(m_mutex);
             m_cv.wait_for(lock, std::chrono::milliseconds(500),
                           [this] { return m_stopping || m_woken; });

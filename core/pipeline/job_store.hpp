@@ -57,8 +57,12 @@ class JobStore {
     /// Drops a step's checkpoint (so `retry` runs it again).
     virtual Status drop_checkpoint(const std::string& job_id, const std::string& step) = 0;
     /// Appends an event; returns its sequence number, or 0 if it is written later (a store may
-    /// hold step events back to write them with the next checkpoint; reads still see them).
+    /// hold events back to write them with the next checkpoint or job update; reads still see
+    /// them).
     virtual std::int64_t append_event(const Event& event) = 0;
+    /// Writes the events held back, if any (the daemon calls it when it has nothing to start;
+    /// any write or read also writes them, as does closing the store).
+    virtual Status flush_events() { return {}; }
     /// The same, with the event's data already as JSON text (`data_json` replaces event.data):
     /// a caller that has serialized it spares the store doing it again.
     virtual std::int64_t append_event_json(const Event& event, std::string data_json) {
