@@ -147,6 +147,18 @@ const std::vector<const char*> k_migrations = {
     R"SQL(
     CREATE INDEX jobs_waiting ON jobs (state, queue, batch_id, priority, created_at, id);
     )SQL",
+    // 8: the claim indexes hold only queued jobs, and the running ones per batch have their
+    // own, so a job changing state (three times a run) updates fewer index entries, and the
+    // fairness count reads an index instead of every running job's row. Indexes only: no
+    // data moves.
+    R"SQL(
+    DROP INDEX jobs_queued;
+    DROP INDEX jobs_waiting;
+    CREATE INDEX jobs_queued ON jobs (queue, priority, created_at, id) WHERE state = 'queued';
+    CREATE INDEX jobs_waiting ON jobs (queue, batch_id, priority, created_at, id)
+        WHERE state = 'queued';
+    CREATE INDEX jobs_active ON jobs (batch_id, state) WHERE state IN ('running', 'validating');
+    )SQL",
 };
 
 }  // namespace

@@ -444,7 +444,7 @@ namespace {
 // The queued standard groups (each batch, and single jobs as ''), with each one's highest
 // priority and its running jobs. The batches are found by skipping through the jobs_waiting
 // index from one batch id to the next, so a claim costs a few index seeks per batch however many
-// jobs are queued.
+// jobs are queued; the running ones are counted from the jobs_active index alone.
 constexpr const char* k_fair_group_sql =
     "WITH RECURSIVE batches(g) AS ("
     " SELECT (SELECT MIN(batch_id) FROM jobs WHERE state = 'queued' AND queue = 'standard'"
@@ -458,8 +458,8 @@ constexpr const char* k_fair_group_sql =
     " UNION ALL"
     " SELECT '', (SELECT MAX(priority) FROM jobs WHERE state = 'queued' AND queue = 'standard'"
     "  AND batch_id IS NULL)), "
-    "busy AS (SELECT COALESCE(batch_id, '') AS g, COUNT(*) AS n FROM jobs"
-    " WHERE state IN ('running', 'validating') GROUP BY g) "
+    "busy AS (SELECT COALESCE(batch_id, '') AS g, COUNT(*) AS n FROM jobs INDEXED BY jobs_active"
+    " WHERE state IN ('running', 'validating') GROUP BY batch_id) "
     "SELECT waiting.g, waiting.p FROM waiting LEFT JOIN busy USING (g) WHERE waiting.p IS NOT NULL "
     "ORDER BY waiting.p DESC, COALESCE(busy.n, 0), waiting.g LIMIT 1";
 
