@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "adapters/markdown.hpp"
@@ -169,6 +170,30 @@ core::Expected<std::shared_ptr<const JobRunner::CheckedWorkflow>> JobRunner::che
     std::lock_guard lock(m_workflows_mutex);
     m_workflows[name] = entry;
     return entry;
+}
+
+core::Expected<std::shared_ptr<const core::pipeline::Workflow>> JobRunner::job_workflow(
+    const JobRecord& job) {
+    {
+        std::lock_guard lock(m_workflows_mutex);
+        for (auto it = m_job_workflows.begin(); it != m_job_workflows.end(); ++it) {
+            if (it->first == job.workflow) {
+                std::rotate(m_job_workflows.begin(), it, it + 1);
+                return m_job_workflows.front().second;
+            }
+        }
+    }
+    auto workflow = core::pipeline::workflow_from_json(job.workflow, "job " + job.id);
+    if (!workflow) {
+        return core::fail(workflow.error());
+    }
+    auto shared = std::make_shared<const core::pipeline::Workflow>(std::move(*workflow));
+    std::lock_guard lock(m_workflows_mutex);
+    if (m_job_workflows.size() == 8) {
+        m_job_workflows.pop_back();
+    }
+    m_job_workflows.insert(m_job_workflows.begin(), {job.workflow, shared});
+    return shared;
 }
 
 core::Status JobRunner::load_inputs(JobSpec& spec, const std::string& site_pages_source) {
@@ -369,7 +394,7 @@ std::filesystem::path JobRunner::output_dir(const JobRecord& job, const std::str
 JobRunResult JobRunner::run(JobRecord& job, core::pipeline::Reporter& reporter,
                             core::CancelToken cancel) {
     JobRunResult out;
-    auto workflow = core::pipeline::workflow_from_json(job.workflow, "job " + job.id);
+    auto workflow = job_workflow(job);
     if (!workflow) {
         out.outcome.error = workflow.error();
         return out;
@@ -387,7 +412,7 @@ JobRunResult JobRunner::run(JobRecord& job, core::pipeline::Reporter& reporter,
     events.add(&reporter);
     job.owner_pid = ::getpid();
     core::pipeline::Engine engine(m_services.store(), services, events, m_clock);
-    out.outcome = engine.run(job, *workflow, cancel);
+    out.outcome = engine.run(job, **workflow, cancel);
     if (out.outcome.state != core::pipeline::JobState::completed) {
         return out;
     }

@@ -93,8 +93,15 @@ class JobRunner {
     core::pipeline::PromptLibrary m_prompts;
     PosixProgramRunner m_programs;
     std::optional<core::Error> m_prompt_error;  // a broken override file fails every run
+    /// The workflow a job carries, read from its JSON; the last few are kept (compared by
+    /// value), as a batch's thousands of jobs carry one.
+    core::Expected<std::shared_ptr<const core::pipeline::Workflow>> job_workflow(
+        const core::pipeline::JobRecord& job);
+
     std::mutex m_workflows_mutex;
     std::map<std::string, std::shared_ptr<const CheckedWorkflow>> m_workflows;
+    std::vector<std::pair<nlohmann::json, std::shared_ptr<const core::pipeline::Workflow>>>
+        m_job_workflows;  // most recent first
 };
 
 /// Writes result.json, and when the job made an article (the validate step's `quality`)

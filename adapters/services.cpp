@@ -1,5 +1,8 @@
 #include "adapters/services.hpp"
 
+#include <map>
+#include <mutex>
+
 #include "adapters/cassette.hpp"
 #include "adapters/curl_http_client.hpp"
 #include "adapters/sqlite_store.hpp"
@@ -252,7 +255,18 @@ core::Status Services::open_store(const std::filesystem::path& database) {
 namespace {
 // A short, stable, non-reversible name for a key, for per-key breakers and limiters.
 std::string key_fingerprint(const std::string& key) {
-    return key.empty() ? "" : core::sha256_hex(key).substr(0, 8);
+    if (key.empty()) {
+        return "";
+    }
+    // Asked for each job's model chain: the few keys in use are hashed once.
+    static std::mutex mutex;
+    static std::map<std::string, std::string> known;
+    std::lock_guard lock(mutex);
+    auto& fingerprint = known[key];
+    if (fingerprint.empty()) {
+        fingerprint = core::sha256_hex(key).substr(0, 8);
+    }
+    return fingerprint;
 }
 }  // namespace
 

@@ -47,10 +47,33 @@ json refresh_changes(const json& current_article, const std::string& markdown, i
             {"score_after", new_score}};
 }
 
+namespace {
+
+/// `j[key]` when `j` is an object that has it, else null; no copy.
+const json& member(const json& j, const char* key) {
+    static const json none;
+    if (j.is_object()) {
+        if (const auto it = j.find(key); it != j.end()) {
+            return *it;
+        }
+    }
+    return none;
+}
+
+/// `j[key]` when it is an object, else an empty object; no copy.
+const json& object_member(const json& j, const char* key) {
+    static const json empty = json::object();
+    const json& m = member(j, key);
+    return m.is_object() ? m : empty;
+}
+
+}  // namespace
+
 json build_result(const JobRecord& job, const RunOutcome& outcome) {
+    // Built key by key: a braced list copies every value once more, and this runs per job.
     const json& a = outcome.artifacts;
-    json quality = a.value("quality", json::object());
-    json article = quality.value("article", json::object());
+    const json& quality = object_member(a, "quality");
+    const json& article = object_member(quality, "article");
     json report = quality;
     report.erase("article");
     json usage = json::object();
@@ -58,32 +81,31 @@ json build_result(const JobRecord& job, const RunOutcome& outcome) {
         usage[step] = u.to_json();
     }
     const StepUsage total = outcome.total();
-    json result = {
-        {"job_id", job.id},
-        {"keyword", job.spec.keyword},
-        {"mode", job.spec.mode},
-        {"workflow", job.workflow.value("name", job.spec.workflow)},
-        {"state", to_string(outcome.state)},
-        {"score", quality.value("score", 0)},
-        {"article",
-         {{"title", article.value("title", "")},
-          {"meta_title", article.value("meta_title", "")},
-          {"meta_description", article.value("meta_description", "")},
-          {"slug", article.value("slug", "")},
-          {"schema_type", article.value("schema_type", "")},
-          {"words", quality.value("words", 0)}}},
-        {"keywords", a.value("keywords", json())},
-        {"gaps", a.value("gaps", json())},
-        {"outline", a.value("outline", json())},
-        {"references", a.value("references", json())},
-        {"links", a.value("links", json())},
-        {"quality", report},
-        {"fix_log", a.value("fixed_draft", json::object()).value("fix_log", json::array())},
-        {"usage", {{"steps", usage}, {"total", total.to_json()}}},
-        {"cost_usd", total.cost_usd},
-        {"timings_ms", outcome.timings_ms},
-        {"restored_steps", outcome.restored},
-    };
+    json result = json::object();
+    result["job_id"] = job.id;
+    result["keyword"] = job.spec.keyword;
+    result["mode"] = job.spec.mode;
+    result["workflow"] = job.workflow.value("name", job.spec.workflow);
+    result["state"] = to_string(outcome.state);
+    result["score"] = quality.value("score", 0);
+    json& summary = result["article"];
+    summary = json::object();
+    for (const char* field : {"title", "meta_title", "meta_description", "slug", "schema_type"}) {
+        summary[field] = article.value(field, "");
+    }
+    summary["words"] = quality.value("words", 0);
+    for (const char* name : {"keywords", "gaps", "outline", "references", "links"}) {
+        result[name] = member(a, name);
+    }
+    result["quality"] = std::move(report);
+    result["fix_log"] = object_member(a, "fixed_draft").value("fix_log", json::array());
+    json& use = result["usage"];
+    use = json::object();
+    use["steps"] = std::move(usage);
+    use["total"] = total.to_json();
+    result["cost_usd"] = total.cost_usd;
+    result["timings_ms"] = outcome.timings_ms;
+    result["restored_steps"] = outcome.restored;
     json order = json::array();
     for (const auto& step : job.workflow.value("steps", json::array())) {
         order.push_back(step.value("id", ""));
