@@ -159,6 +159,26 @@ const std::vector<const char*> k_migrations = {
         WHERE state = 'queued';
     CREATE INDEX jobs_active ON jobs (batch_id, state) WHERE state IN ('running', 'validating');
     )SQL",
+    // 9: event numbers come from the rowid alone, without AUTOINCREMENT's sqlite_sequence row
+    // read and rewritten on every insert (two or three events a step). Events are never
+    // deleted, so a new event's number is still always above every earlier one. Every row is
+    // copied over as it is.
+    R"SQL(
+    CREATE TABLE events_v9 (
+        seq INTEGER PRIMARY KEY,
+        job_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        step TEXT NOT NULL DEFAULT '',
+        time INTEGER NOT NULL,
+        data TEXT NOT NULL
+    );
+    INSERT INTO events_v9 (seq, job_id, type, step, time, data)
+        SELECT seq, job_id, type, step, time, data FROM events;
+    DROP TABLE events;
+    ALTER TABLE events_v9 RENAME TO events;
+    CREATE INDEX events_job ON events (job_id, seq);
+    DELETE FROM sqlite_sequence WHERE name = 'events';
+    )SQL",
 };
 
 }  // namespace

@@ -40,6 +40,43 @@ TEST_CASE("a database from a newer sota is refused, not touched", "[store]") {
     CHECK(store.error().message.find("999") != std::string::npos);
 }
 
+TEST_CASE("events kept by an older schema keep their numbers, and new ones follow them",
+          "[store]") {
+    test::TempHome home;
+    const auto file = home.path() / "sota.db";
+    REQUIRE(adapters::SqliteStore::open(file));
+    {  // The events table as schema 8 had it (AUTOINCREMENT), with two events in it.
+        SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
+        db.exec(
+            "DROP TABLE events; CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "job_id TEXT NOT NULL, type TEXT NOT NULL, step TEXT NOT NULL DEFAULT '', "
+            "time INTEGER NOT NULL, data TEXT NOT NULL); "
+            "CREATE INDEX events_job ON events (job_id, seq); "
+            "INSERT INTO events VALUES (5, 'job_a', 'step_started', 's1', 1000, '{\"index\":1}'); "
+            "INSERT INTO events VALUES (9, 'job_a', 'step_completed', 's1', 2000, '{}'); "
+            "PRAGMA user_version = 8");
+    }
+    auto store = adapters::SqliteStore::open(file);
+    REQUIRE(store);
+    CHECK((*store)->schema_version() == adapters::SqliteStore::latest_version());
+    core::pipeline::Event e;
+    e.job_id = "job_a";
+    e.type = core::pipeline::EventType::status_change;
+    e.data = {{"state", "completed"}};
+    (*store)->append_event(e);
+    const auto events = (*store)->events("job_a", 0, 10);
+    REQUIRE(events.size() == 3);
+    CHECK(events[0].seq == 5);
+    CHECK(events[0].data["index"] == 1);
+    CHECK(events[1].seq == 9);
+    CHECK(events[1].step == "s1");
+    CHECK(events[2].seq == 10);
+    store->reset();
+    SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
+    CHECK(db.execAndGet("SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'events'").getInt() ==
+          0);
+}
+
 TEST_CASE("cache rows round-trip, prune and clear by kind", "[store]") {
     auto store = adapters::SqliteStore::open(":memory:");
     REQUIRE(store);
