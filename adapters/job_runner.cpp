@@ -44,14 +44,17 @@ class RedactingStoreReporter final : public core::pipeline::Reporter {
     RedactingStoreReporter(core::pipeline::JobStore& store, const core::Redactor& redactor)
         : m_store(store), m_redactor(redactor) {}
     void on_event(const core::pipeline::Event& event) override {
-        if (event.type == core::pipeline::EventType::progress_update) {
-            return;  // counters, not history
+        if (!wants(event.type)) {
+            return;
         }
         std::string text = event.data.dump();
         if (m_redactor.contains_secret(text)) {
             text = m_redactor.redact(text);
         }
         m_store.append_event_json(event, std::move(text));
+    }
+    bool wants(core::pipeline::EventType type) const override {
+        return type != core::pipeline::EventType::progress_update;  // counters, not history
     }
 
   private:

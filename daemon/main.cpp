@@ -38,11 +38,14 @@ int exit_with(const sota::core::Error& error) {
 class LogReporter final : public sota::core::pipeline::Reporter {
   public:
     void on_event(const sota::core::pipeline::Event& e) override {
-        using sota::core::pipeline::EventType;
-        if (e.type == EventType::step_completed || e.type == EventType::step_failed ||
-            e.type == EventType::error) {
+        if (wants(e.type)) {
             spdlog::info("job {} {} {}", e.job_id, sota::core::pipeline::to_string(e.type), e.step);
         }
+    }
+    bool wants(sota::core::pipeline::EventType type) const override {
+        using sota::core::pipeline::EventType;
+        return type == EventType::step_completed || type == EventType::step_failed ||
+               type == EventType::error;
     }
 };
 

@@ -50,6 +50,12 @@ class Reporter {
   public:
     virtual ~Reporter() = default;
     virtual void on_event(const Event& event) = 0;
+    /// Whether events of `type` are used at all: an emitter may skip building the ones every
+    /// reporter would drop (the daemon keeps no progress_update).
+    virtual bool wants(EventType type) const {
+        (void)type;
+        return true;
+    }
 };
 
 /// Hands each event to several reporters in order.
@@ -60,6 +66,14 @@ class FanoutReporter final : public Reporter {
         for (auto* r : m_reporters) {
             r->on_event(event);
         }
+    }
+    bool wants(EventType type) const override {
+        for (const auto* r : m_reporters) {
+            if (r->wants(type)) {
+                return true;
+            }
+        }
+        return false;
     }
 
   private:

@@ -80,10 +80,11 @@ class StoreReporter final : public Reporter {
   public:
     explicit StoreReporter(JobStore& store) : m_store(store) {}
     void on_event(const Event& event) override {
-        if (event.type != EventType::progress_update) {
+        if (wants(event.type)) {
             m_store.append_event(event);
         }
     }
+    bool wants(EventType type) const override { return type != EventType::progress_update; }
 
   private:
     JobStore& m_store;

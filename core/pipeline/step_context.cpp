@@ -288,6 +288,9 @@ void StepContext::count_cache_hit() {
 }
 
 void StepContext::progress(const std::string& detail) {
+    if (!m_reporter.wants(EventType::progress_update)) {
+        return;
+    }
     json data = usage().to_json();
     data["detail"] = detail;
     emit(EventType::progress_update, std::move(data));

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <condition_variable>
@@ -205,4 +206,46 @@ TEST_CASE("a step that leaves out a declared output fails the job", "[engine]") 
     REQUIRE(outcome.state == JobState::failed);
     CHECK(outcome.error->code == "step.bad_output");
     CHECK(h.store.checkpoints(h.job.id).empty());
+}
+
+TEST_CASE("progress events are built only when some reporter keeps them", "[engine]") {
+    // Keeps everything but progress, and counts what it was handed.
+    struct NoProgress final : Reporter {
+        std::atomic<int> progress{0}, other{0};
+        void on_event(const Event& e) override {
+            ++(e.type == EventType::progress_update ? progress : other);
+        }
+        bool wants(EventType type) const override { return type != EventType::progress_update; }
+    };
+    NoProgress quiet;
+    RecordingReporter all;
+    FanoutReporter only_quiet, both;
+    only_quiet.add(&quiet);
+    both.add(&quiet);
+    both.add(&all);
+    CHECK_FALSE(only_quiet.wants(EventType::progress_update));
+    CHECK(both.wants(EventType::progress_update));
+
+    Harness h;
+    h.set("blueprint", [](StepContext& ctx) -> Expected<json> {
+        ctx.progress("outlining");
+        return json::object();
+    });
+    Engine engine(h.store, h.services, only_quiet, h.clock);
+    REQUIRE(engine.run(h.job, h.workflow, CancelToken{}).state == JobState::completed);
+    CHECK(quiet.progress == 0);
+    CHECK(quiet.other > 0);
+
+    Harness again;
+    again.set("blueprint", [](StepContext& ctx) -> Expected<json> {
+        ctx.progress("outlining");
+        return json::object();
+    });
+    Engine engine2(again.store, again.services, both, again.clock);
+    REQUIRE(engine2.run(again.job, again.workflow, CancelToken{}).state == JobState::completed);
+    const auto events = all.events();
+    CHECK(std::count_if(events.begin(), events.end(), [](const Event& e) {
+              return e.type == EventType::progress_update &&
+                     e.data.value("detail", "") == "outlining";
+          }) == 1);
 }
