@@ -12,6 +12,7 @@
 #include "adapters/sqlite_store.hpp"
 #include "adapters/workflow_file.hpp"
 #include "core/config_schema.hpp"
+#include "core/fiber.hpp"
 #include "core/pipeline/html_outline.hpp"
 #include "core/pipeline/result.hpp"
 #include "core/pipeline/site_pages.hpp"
@@ -434,7 +435,11 @@ JobRunResult JobRunner::run(JobRecord& job, core::pipeline::Reporter& reporter,
     };
     {
         // A workflow without the validate step has no article, but its result.json is written.
-        if (auto written = write_article_dir(out.directory, quality, out.result); !written) {
+        // On a file thread: creating files and directories can take milliseconds, which would
+        // hold up every other job of this job's thread.
+        if (auto written = core::run_file_io<core::Status>(
+                [&] { return write_article_dir(out.directory, quality, out.result); });
+            !written) {
             out.outcome.state = core::pipeline::JobState::failed;
             out.outcome.error = written.error();
             job.state = core::pipeline::JobState::failed;

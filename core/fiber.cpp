@@ -316,6 +316,42 @@ bool on_fiber() {
     return current_fiber() != nullptr;
 }
 
+namespace fiber_detail {
+
+void run_on_file_threads(std::function<void()> task) {
+    // Two threads: file writes are short, and more threads than cores would not make the
+    // disk faster. They live as long as the process.
+    struct Threads {
+        std::mutex mutex;
+        std::condition_variable cv;
+        std::deque<std::function<void()>> tasks;
+        Threads() {
+            for (int i = 0; i < 2; ++i) {
+                std::thread([this] {
+                    std::unique_lock lock(mutex);
+                    while (true) {
+                        cv.wait(lock, [this] { return !tasks.empty(); });
+                        auto next = std::move(tasks.front());
+                        tasks.pop_front();
+                        lock.unlock();
+                        next();
+                        next = nullptr;
+                        lock.lock();
+                    }
+                }).detach();
+            }
+        }
+    };
+    static auto* threads = new Threads();  // never destroyed: its threads never end
+    {
+        std::lock_guard lock(threads->mutex);
+        threads->tasks.push_back(std::move(task));
+    }
+    threads->cv.notify_one();
+}
+
+}  // namespace fiber_detail
+
 void yield() {
     Fiber* f = current_fiber();
     if (!f) {

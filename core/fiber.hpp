@@ -129,4 +129,24 @@ T run_blocking(Fn&& fn) {
     return await<T>([&fn](auto done) { std::thread([&fn, done] { done(fn()); }).detach(); });
 }
 
+namespace fiber_detail {
+/// Runs `task` on one of a few threads kept for short blocking calls (queued when all are
+/// busy).
+void run_on_file_threads(std::function<void()> task);
+}  // namespace fiber_detail
+
+/// Runs `fn`, a short call that blocks its thread on the file system (writing a job's files),
+/// without holding up the other fibers: from a fiber it runs on one of a few threads kept for
+/// that, queued when they are all busy, while the fiber waits; from a thread it runs right
+/// there. Unlike run_blocking it starts no thread per call, so a wave of jobs ending together
+/// does not make a wave of threads.
+template <class T, class Fn>
+T run_file_io(Fn&& fn) {
+    if (!on_fiber()) {
+        return fn();
+    }
+    return await<T>(
+        [&fn](auto done) { fiber_detail::run_on_file_threads([&fn, done] { done(fn()); }); });
+}
+
 }  // namespace sota::core

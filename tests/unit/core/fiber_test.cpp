@@ -217,3 +217,37 @@ TEST_CASE("a blocking call from a fiber leaves the thread to the other fibers", 
     CHECK(order[1] == "blocking call returned 42");
     CHECK(run_blocking<int>([] { return 7; }) == 7);  // on a thread: right here
 }
+
+TEST_CASE("file calls from many fibers run on a few shared threads, and the fibers go on",
+          "[fiber]") {
+    std::mutex mutex;
+    std::set<std::thread::id> file_threads;
+    std::atomic<int> busy{0}, most_busy{0}, other_ran{0};
+    {
+        FiberPool pool(1);
+        for (int i = 0; i < 40; ++i) {
+            pool.spawn([&, i] {
+                const int got = run_file_io<int>([&] {
+                    const int now = ++busy;
+                    int seen = most_busy.load();
+                    while (now > seen && !most_busy.compare_exchange_weak(seen, now)) {
+                    }
+                    {
+                        std::lock_guard lock(mutex);
+                        file_threads.insert(std::this_thread::get_id());
+                    }
+                    std::this_thread::sleep_for(5ms);  // stands for a slow mkdir
+                    --busy;
+                    return i;
+                });
+                CHECK(got == i);
+            });
+        }
+        pool.spawn([&] { ++other_ran; });
+    }
+    CHECK(other_ran == 1);
+    CHECK(file_threads.size() <= 2);
+    CHECK(most_busy <= 2);
+    CHECK(file_threads.count(std::this_thread::get_id()) == 0);
+    CHECK(run_file_io<int>([] { return 7; }) == 7);  // on a thread: right here
+}
