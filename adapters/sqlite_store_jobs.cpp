@@ -442,10 +442,9 @@ std::optional<JobRecord> SqliteStore::find_by_idempotency_key(const std::string&
 namespace {
 
 // The queued standard groups (each batch, and single jobs as ''), with each one's highest
-// priority and its running jobs. The batches are found by skipping through the jobs_waiting
-// index from one batch id to the next, so a claim costs a few index seeks per batch however many
-// jobs are queued; the running ones are counted from the jobs_active index alone.
-constexpr const char* k_fair_group_sql =
+// priority. The batches are found by skipping through the jobs_waiting index from one batch id
+// to the next, so this costs a few index seeks per batch however many jobs are queued.
+constexpr const char* k_waiting_groups =
     "WITH RECURSIVE batches(g) AS ("
     " SELECT (SELECT MIN(batch_id) FROM jobs WHERE state = 'queued' AND queue = 'standard'"
     "  AND batch_id IS NOT NULL)"
@@ -457,11 +456,27 @@ constexpr const char* k_fair_group_sql =
     "  AND batch_id = batches.g) AS p FROM batches WHERE g IS NOT NULL"
     " UNION ALL"
     " SELECT '', (SELECT MAX(priority) FROM jobs WHERE state = 'queued' AND queue = 'standard'"
-    "  AND batch_id IS NULL)), "
-    "busy AS (SELECT COALESCE(batch_id, '') AS g, COUNT(*) AS n FROM jobs INDEXED BY jobs_active"
-    " WHERE state IN ('running', 'validating') GROUP BY batch_id) "
-    "SELECT waiting.g, waiting.p FROM waiting LEFT JOIN busy USING (g) WHERE waiting.p IS NOT NULL "
-    "ORDER BY waiting.p DESC, COALESCE(busy.n, 0), waiting.g LIMIT 1";
+    "  AND batch_id IS NULL))";
+
+// Up to two waiting groups: with only one, fairness has nothing to weigh.
+const char* two_waiting_groups_sql() {
+    static const std::string sql =
+        std::string(k_waiting_groups) + " SELECT g, p FROM waiting WHERE p IS NOT NULL LIMIT 2";
+    return sql.c_str();
+}
+
+// The group to serve: the highest priority, then the fewest jobs running (counted from the
+// jobs_active index alone), then by name.
+const char* fair_group_sql() {
+    static const std::string sql =
+        std::string(k_waiting_groups) +
+        ", busy AS (SELECT COALESCE(batch_id, '') AS g, COUNT(*) AS n FROM jobs INDEXED BY "
+        "jobs_active WHERE state IN ('running', 'validating') GROUP BY batch_id) "
+        "SELECT waiting.g, waiting.p FROM waiting LEFT JOIN busy USING (g) "
+        "WHERE waiting.p IS NOT NULL ORDER BY waiting.p DESC, COALESCE(busy.n, 0), waiting.g "
+        "LIMIT 1";
+    return sql.c_str();
+}
 
 }  // namespace
 
@@ -514,12 +529,24 @@ std::optional<JobRecord> SqliteStore::claim_locked(std::int64_t owner_pid, core:
     }
     if (!job && allow_standard) {
         // Fairness: among the groups with queued jobs (each batch, and single jobs together),
-        // the highest priority first, then the group with the fewest jobs running.
-        SQLite::Statement& group = cached_locked(k_fair_group_sql);
-        if (group.executeStep()) {
-            const std::string g = group.getColumn(0).getString();
-            const int p = group.getColumn(1).getInt();
-            group.reset();
+        // the highest priority first, then the group with the fewest jobs running. Counting
+        // the running jobs is the costly part, and only done when more than one group waits.
+        std::vector<std::pair<std::string, int>> waiting;
+        SQLite::Statement& groups = cached_locked(two_waiting_groups_sql());
+        while (groups.executeStep()) {
+            waiting.emplace_back(groups.getColumn(0).getString(), groups.getColumn(1).getInt());
+        }
+        groups.reset();
+        if (waiting.size() > 1) {
+            SQLite::Statement& fair = cached_locked(fair_group_sql());
+            waiting.clear();
+            if (fair.executeStep()) {
+                waiting.emplace_back(fair.getColumn(0).getString(), fair.getColumn(1).getInt());
+            }
+            fair.reset();
+        }
+        if (!waiting.empty()) {
+            const auto& [g, p] = waiting.front();
             static const std::string pick_batch_sql =
                 std::string(k_job_columns) +
                 "WHERE state = 'queued' AND queue = 'standard' AND batch_id = ? AND priority = ? "
@@ -540,8 +567,6 @@ std::optional<JobRecord> SqliteStore::claim_locked(std::int64_t owner_pid, core:
                 job = job_from_row_locked(pick);
             }
             pick.reset();
-        } else {
-            group.reset();
         }
     }
     if (!job) {
