@@ -4,11 +4,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <fstream>
 
 #include "adapters/markdown.hpp"
 #include "adapters/private_files.hpp"
+#include "adapters/recent.hpp"
 #include "adapters/sqlite_store.hpp"
 #include "adapters/workflow_file.hpp"
 #include "core/config_schema.hpp"
@@ -178,13 +178,11 @@ core::Expected<std::shared_ptr<const JobRunner::CheckedWorkflow>> JobRunner::che
 
 core::Expected<std::shared_ptr<const core::pipeline::Workflow>> JobRunner::job_workflow(
     const JobRecord& job) {
+    const auto same = [&](const auto& known) { return known.first == job.workflow; };
     {
         std::lock_guard lock(m_workflows_mutex);
-        for (auto it = m_job_workflows.begin(); it != m_job_workflows.end(); ++it) {
-            if (it->first == job.workflow) {
-                std::rotate(m_job_workflows.begin(), it, it + 1);
-                return m_job_workflows.front().second;
-            }
+        if (const auto* known = find_recent(m_job_workflows, same)) {
+            return known->second;
         }
     }
     auto workflow = core::pipeline::workflow_from_json(job.workflow, "job " + job.id);
@@ -193,10 +191,9 @@ core::Expected<std::shared_ptr<const core::pipeline::Workflow>> JobRunner::job_w
     }
     auto shared = std::make_shared<const core::pipeline::Workflow>(std::move(*workflow));
     std::lock_guard lock(m_workflows_mutex);
-    if (m_job_workflows.size() == 8) {
-        m_job_workflows.pop_back();
+    if (!find_recent(m_job_workflows, same)) {  // another job may have read it meanwhile
+        add_recent(m_job_workflows, {job.workflow, shared});
     }
-    m_job_workflows.insert(m_job_workflows.begin(), {job.workflow, shared});
     return shared;
 }
 

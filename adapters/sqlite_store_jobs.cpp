@@ -2,8 +2,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
-#include <algorithm>
-
+#include "adapters/recent.hpp"
 #include "adapters/sqlite_store.hpp"
 #include "adapters/sqlite_time.hpp"
 #include "core/fiber.hpp"
@@ -39,41 +38,21 @@ constexpr const char* k_job_columns =
 
 }  // namespace
 
-namespace {
-
-/// Finds the entry `match` accepts, or puts `make()` first (dropping the oldest past 8), and
-/// returns it, moved to the front.
-template <typename Entry, typename Match, typename Make>
-const Entry& remember(std::vector<Entry>& known, Match match, Make make) {
-    auto it = std::find_if(known.begin(), known.end(), match);
-    if (it == known.end()) {
-        if (known.size() == 8) {
-            known.pop_back();
-        }
-        known.insert(known.begin(), make());
-    } else if (it != known.begin()) {
-        std::rotate(known.begin(), it, it + 1);
-    }
-    return known.front();
-}
-
-}  // namespace
-
 const SqliteStore::KnownWorkflow& SqliteStore::known_workflow_locked(std::string text) {
-    return remember(
-        m_workflows, [&](const KnownWorkflow& k) { return k.text == text; },
-        [&] {
-            json doc = json::parse(text, nullptr, false);
-            return KnownWorkflow{std::move(text), std::move(doc)};
-        });
+    if (const auto* known =
+            find_recent(m_workflows, [&](const KnownWorkflow& k) { return k.text == text; })) {
+        return *known;
+    }
+    json doc = json::parse(text, nullptr, false);
+    return add_recent(m_workflows, KnownWorkflow{std::move(text), std::move(doc)});
 }
 
 const SqliteStore::KnownWorkflow& SqliteStore::known_workflow_locked(const json& doc) {
-    return remember(
-        m_workflows, [&](const KnownWorkflow& k) { return k.doc == doc; },
-        [&] {
-            return KnownWorkflow{doc.dump(), doc};
-        });
+    if (const auto* known =
+            find_recent(m_workflows, [&](const KnownWorkflow& k) { return k.doc == doc; })) {
+        return *known;
+    }
+    return add_recent(m_workflows, KnownWorkflow{doc.dump(), doc});
 }
 
 JobRecord SqliteStore::job_from_row_locked(SQLite::Statement& q) {

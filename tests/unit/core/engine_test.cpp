@@ -226,23 +226,21 @@ TEST_CASE("progress events are built only when some reporter keeps them", "[engi
     CHECK_FALSE(only_quiet.wants(EventType::progress_update));
     CHECK(both.wants(EventType::progress_update));
 
-    Harness h;
-    h.set("blueprint", [](StepContext& ctx) -> Expected<json> {
-        ctx.progress("outlining");
-        return json::object();
-    });
-    Engine engine(h.store, h.services, only_quiet, h.clock);
-    REQUIRE(engine.run(h.job, h.workflow, CancelToken{}).state == JobState::completed);
+    // Runs the standard workflow, its blueprint step reporting progress once, into `reporter`.
+    auto run_into = [](Reporter& reporter) {
+        Harness h;
+        h.set("blueprint", [](StepContext& ctx) -> Expected<json> {
+            ctx.progress("outlining");
+            return json::object();
+        });
+        Engine engine(h.store, h.services, reporter, h.clock);
+        return engine.run(h.job, h.workflow, CancelToken{}).state;
+    };
+    REQUIRE(run_into(only_quiet) == JobState::completed);
     CHECK(quiet.progress == 0);
     CHECK(quiet.other > 0);
 
-    Harness again;
-    again.set("blueprint", [](StepContext& ctx) -> Expected<json> {
-        ctx.progress("outlining");
-        return json::object();
-    });
-    Engine engine2(again.store, again.services, both, again.clock);
-    REQUIRE(engine2.run(again.job, again.workflow, CancelToken{}).state == JobState::completed);
+    REQUIRE(run_into(both) == JobState::completed);
     const auto events = all.events();
     CHECK(std::count_if(events.begin(), events.end(), [](const Event& e) {
               return e.type == EventType::progress_update &&
