@@ -16,7 +16,7 @@ Scheduler::Scheduler(adapters::JobRunner& runner, adapters::SqliteStore& store, 
       m_events(events),
       m_threads(threads > 0
                     ? threads
-                    : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 8)),
+                    : std::clamp(static_cast<int>(std::thread::hardware_concurrency()) / 2, 1, 8)),
       m_reserved(std::clamp(reserved, 0, m_workers - 1)) {}
 
 Scheduler::~Scheduler() {

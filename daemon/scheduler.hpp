@@ -22,7 +22,8 @@ namespace sota::daemon {
 class Scheduler {
   public:
     /// `workers` jobs at once, `reserved` of them kept for the priority queue; the jobs share
-    /// `threads` threads (0: one per core, at least 2, at most 8).
+    /// `threads` threads (0: one per two cores, at least 1, at most 8: a step's work is about
+    /// 0.1 ms, and handing fibers between threads cost more CPU than it gave).
     Scheduler(adapters::JobRunner& runner, adapters::SqliteStore& store, int workers,
               core::pipeline::Reporter& events, int reserved = 0, int threads = 0);
     ~Scheduler();
