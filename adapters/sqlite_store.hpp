@@ -153,8 +153,14 @@ class SqliteStore final : public core::resilience::CacheStore,
   private:
     SqliteStore() = default;
     void insert_job_locked(const core::pipeline::JobRecord& job);
-    std::optional<core::pipeline::JobRecord> claim_locked(std::int64_t owner_pid,
-                                                          core::WallTime now, bool allow_standard);
+    struct Claimed {
+        std::vector<core::pipeline::JobRecord> jobs;
+        bool urgent_left = false;  // the priority queue may hold more
+    };
+    /// Claims up to `max_jobs` jobs (at most `max_standard` of them from the standard queue)
+    /// in one pass: priority jobs first; else one group's jobs, the fairest group's.
+    Claimed claim_locked(std::int64_t owner_pid, core::WallTime now, bool urgent_left,
+                         int max_jobs, int max_standard);
     /// A prepared statement kept for reuse (reset, bindings cleared); the lock must be held.
     SQLite::Statement& cached_locked(const char* sql);
     /// Writes the buffered step events; the lock must be held (inside a transaction or not).

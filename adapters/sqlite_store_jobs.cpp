@@ -476,15 +476,19 @@ std::vector<JobRecord> SqliteStore::claim_jobs(std::int64_t owner_pid, core::Wal
     // process cannot take the same jobs (its write waits for ours, then finds them running).
     auto claimed = group_write(lock, "claim jobs", [&] {
         int standard = 0;
+        bool urgent_left = true;
         while (static_cast<int>(jobs.size()) < max_jobs) {
-            auto job = claim_locked(owner_pid, now, standard < max_standard);
-            if (!job) {
+            const int room = max_jobs - static_cast<int>(jobs.size());
+            auto more = claim_locked(owner_pid, now, urgent_left, room,
+                                     std::min(room, max_standard - standard));
+            if (more.jobs.empty()) {
                 break;
             }
-            standard += job->queue == "standard" ? 1 : 0;
-            job->state = core::pipeline::JobState::running;
-            job->owner_pid = owner_pid;
-            jobs.push_back(std::move(*job));
+            urgent_left = more.urgent_left;
+            for (auto& job : more.jobs) {
+                standard += job.queue == "standard" ? 1 : 0;
+                jobs.push_back(std::move(job));
+            }
         }
     });
     if (!claimed) {
@@ -493,29 +497,38 @@ std::vector<JobRecord> SqliteStore::claim_jobs(std::int64_t owner_pid, core::Wal
     return jobs;
 }
 
-std::optional<JobRecord> SqliteStore::claim_locked(std::int64_t owner_pid, core::WallTime now,
-                                                   bool allow_standard) {
-    std::optional<JobRecord> job;
-    {
+SqliteStore::Claimed SqliteStore::claim_locked(std::int64_t owner_pid, core::WallTime now,
+                                               bool urgent_left, int max_jobs, int max_standard) {
+    Claimed out;
+    // Rows are read first, then claimed: a statement does not scan rows while they change.
+    auto read_rows = [&](SQLite::Statement& q) {
+        while (q.executeStep()) {
+            out.jobs.push_back(job_from_row_locked(q));
+        }
+        q.reset();
+    };
+    if (urgent_left) {
         static const std::string urgent_sql = std::string(k_job_columns) +
                                               "WHERE state = 'queued' AND queue = 'priority' "
-                                              "ORDER BY priority DESC, created_at, id LIMIT 1";
+                                              "ORDER BY priority DESC, created_at, id LIMIT ?";
         SQLite::Statement& urgent = cached_locked(urgent_sql.c_str());
-        if (urgent.executeStep()) {
-            job = job_from_row_locked(urgent);
-        }
-        urgent.reset();
+        urgent.bind(1, max_jobs);
+        read_rows(urgent);
+        // Fewer than asked: none is left (no job is added while the claim holds the lock).
+        out.urgent_left = static_cast<int>(out.jobs.size()) == max_jobs;
     }
-    if (!job && allow_standard) {
+    if (out.jobs.empty() && max_standard > 0) {
         // Fairness: among the groups with queued jobs (each batch, and single jobs together),
         // the highest priority first, then the group with the fewest jobs running. Counting
-        // the running jobs is the costly part, and only done when more than one group waits.
+        // the running jobs is the costly part, and only done when more than one group waits;
+        // with one group waiting, its jobs are taken as many at a time as there is room for.
         std::vector<std::pair<std::string, int>> waiting;
         SQLite::Statement& groups = cached_locked(two_waiting_groups_sql());
         while (groups.executeStep()) {
             waiting.emplace_back(groups.getColumn(0).getString(), groups.getColumn(1).getInt());
         }
         groups.reset();
+        int take = max_standard;
         if (waiting.size() > 1) {
             SQLite::Statement& fair = cached_locked(fair_group_sql());
             waiting.clear();
@@ -523,44 +536,49 @@ std::optional<JobRecord> SqliteStore::claim_locked(std::int64_t owner_pid, core:
                 waiting.emplace_back(fair.getColumn(0).getString(), fair.getColumn(1).getInt());
             }
             fair.reset();
+            take = 1;  // the counts change with each claim
         }
         if (!waiting.empty()) {
             const auto& [g, p] = waiting.front();
             static const std::string pick_batch_sql =
                 std::string(k_job_columns) +
                 "WHERE state = 'queued' AND queue = 'standard' AND batch_id = ? AND priority = ? "
-                "ORDER BY created_at, id LIMIT 1";
+                "ORDER BY created_at, id LIMIT ?";
             static const std::string pick_single_sql =
                 std::string(k_job_columns) +
                 "WHERE state = 'queued' AND queue = 'standard' AND batch_id IS NULL AND "
-                "priority = ? ORDER BY created_at, id LIMIT 1";
+                "priority = ? ORDER BY created_at, id LIMIT ?";
             SQLite::Statement& pick =
                 cached_locked(g.empty() ? pick_single_sql.c_str() : pick_batch_sql.c_str());
             if (g.empty()) {
                 pick.bind(1, p);
+                pick.bind(2, take);
             } else {
                 pick.bind(1, g);
                 pick.bind(2, p);
+                pick.bind(3, take);
             }
-            if (pick.executeStep()) {
-                job = job_from_row_locked(pick);
-            }
-            pick.reset();
+            read_rows(pick);
         }
-    }
-    if (!job) {
-        return std::nullopt;
     }
     SQLite::Statement& claim = cached_locked(
         "UPDATE jobs SET state = 'running', owner_pid = ?, updated_at = ? "
         "WHERE id = ? AND state = 'queued'");
-    claim.bind(1, owner_pid);
-    claim.bind(2, to_ms(now));
-    claim.bind(3, job->id);
-    if (claim.exec() != 1) {
-        return std::nullopt;
+    std::vector<JobRecord> taken;
+    for (auto& job : out.jobs) {
+        claim.bind(1, owner_pid);
+        claim.bind(2, to_ms(now));
+        claim.bind(3, job.id);
+        const bool mine = claim.exec() == 1;
+        claim.reset();
+        if (mine) {
+            job.state = core::pipeline::JobState::running;
+            job.owner_pid = owner_pid;
+            taken.push_back(std::move(job));
+        }
     }
-    return job;
+    out.jobs = std::move(taken);
+    return out;
 }
 
 std::vector<JobRecord> SqliteStore::batch_jobs(const std::string& batch_id) {

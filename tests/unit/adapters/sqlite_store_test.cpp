@@ -255,6 +255,20 @@ TEST_CASE("claims take the priority queue, then priority, then the group with fe
     }
     CHECK(store.claim_jobs(42, t0, 10, 10).size() == 1);
     CHECK(store.claim_jobs(42, t0, 10, 10).empty());
+
+    // One claim of many over two waiting batches still takes turns between them; once one
+    // is empty, the other's jobs come as many at a time as there is room for.
+    for (int i = 1; i <= 2; ++i) {
+        job("d-" + std::to_string(i), "batch-d", 0);
+    }
+    for (int i = 1; i <= 4; ++i) {
+        job("e-" + std::to_string(i), "batch-e", 0);
+    }
+    std::vector<std::string> order;
+    for (const auto& j : store.claim_jobs(42, t0, 10, 10)) {
+        order.push_back(j.id);
+    }
+    CHECK(order == std::vector<std::string>{"d-1", "e-1", "d-2", "e-2", "e-3", "e-4"});
 }
 
 TEST_CASE("checkpoints saved together share a commit, and each is committed when saved",
