@@ -140,8 +140,8 @@ class SqliteStore final : public core::resilience::CacheStore,
     /// A schedule's runs, newest first.
     std::vector<core::schedule::ScheduleRun> schedule_runs(const std::string& schedule_id,
                                                            int limit);
-    /// Marks runs still "running" (their sotad died) as "interrupted"; returns how many.
-    int interrupt_schedule_runs(core::WallTime now);
+    /// Marks runs still "running" (their sotad died) as "interrupted"; returns them.
+    std::vector<core::schedule::ScheduleRun> interrupt_schedule_runs(core::WallTime now);
 
     /// Writes that went through a group commit, and the commits they took.
     struct GroupStats {
@@ -159,8 +159,8 @@ class SqliteStore final : public core::resilience::CacheStore,
     };
     /// Claims up to `max_jobs` jobs (at most `max_standard` of them from the standard queue)
     /// in one pass: priority jobs first; else one group's jobs, the fairest group's.
-    Claimed claim_locked(std::int64_t owner_pid, core::WallTime now, bool urgent_left,
-                         int max_jobs, int max_standard);
+    Claimed claim_locked(std::int64_t owner_pid, core::WallTime now, bool urgent_left, int max_jobs,
+                         int max_standard);
     /// A prepared statement kept for reuse (reset, bindings cleared); the lock must be held.
     SQLite::Statement& cached_locked(const char* sql);
     /// Writes the buffered step events; the lock must be held (inside a transaction or not).

@@ -201,13 +201,30 @@ std::vector<ScheduleRun> SqliteStore::schedule_runs(const std::string& schedule_
     return out;
 }
 
-int SqliteStore::interrupt_schedule_runs(core::WallTime now) {
+std::vector<ScheduleRun> SqliteStore::interrupt_schedule_runs(core::WallTime now) {
     std::lock_guard lock(m_mutex);
-    SQLite::Statement q(*m_db,
-                        "UPDATE schedule_runs SET outcome = 'interrupted', ended_at = ? "
-                        "WHERE outcome = 'running'");
-    q.bind(1, to_ms(now));
-    return q.exec();
+    std::vector<ScheduleRun> out;
+    try {
+        SQLite::Transaction tx(*m_db);
+        SQLite::Statement q(*m_db,
+                            std::string(k_run_columns) + "WHERE outcome = 'running' ORDER BY id");
+        while (q.executeStep()) {
+            out.push_back(run_from_row(q));
+        }
+        SQLite::Statement mark(*m_db,
+                               "UPDATE schedule_runs SET outcome = 'interrupted', ended_at = ? "
+                               "WHERE outcome = 'running'");
+        mark.bind(1, to_ms(now));
+        mark.exec();
+        tx.commit();
+    } catch (const std::exception&) {
+        return {};  // the runs stay "running" and are looked at again on the next start
+    }
+    for (auto& run : out) {
+        run.outcome = "interrupted";
+        run.ended_at = now;
+    }
+    return out;
 }
 
 }  // namespace sota::adapters

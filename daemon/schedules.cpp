@@ -7,8 +7,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
+#include <fstream>
 #include <random>
+#include <sstream>
+#include <thread>
 
 #include "adapters/private_files.hpp"
 #include "adapters/time_zone.hpp"
@@ -39,6 +43,85 @@ int exit_code_of(int status) {
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
 }
 
+/// What /proc says of a process: its state letter and when it started (0 if it is gone).
+struct ProcessFacts {
+    char state = 0;
+    core::WallTime started{};
+};
+
+std::optional<ProcessFacts> process_facts(pid_t pid) try {
+    std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat;
+    if (!std::getline(stat_file, stat)) {
+        return std::nullopt;
+    }
+    // "pid (comm) state ppid ...": the name may hold spaces, so fields count from the last ')'.
+    const auto paren = stat.rfind(')');
+    if (paren == std::string::npos) {
+        return std::nullopt;
+    }
+    std::istringstream fields(stat.substr(paren + 1));
+    std::vector<std::string> f;
+    for (std::string word; fields >> word;) {
+        f.push_back(word);
+    }
+    if (f.size() < 20) {
+        return std::nullopt;
+    }
+    ProcessFacts facts;
+    facts.state = f[0].empty() ? 0 : f[0][0];
+    std::ifstream system_stat("/proc/stat");
+    std::int64_t boot = 0;
+    for (std::string line; std::getline(system_stat, line);) {
+        if (line.rfind("btime ", 0) == 0) {
+            boot = std::stoll(line.substr(6));
+            break;
+        }
+    }
+    const double ticks = static_cast<double>(std::stoll(f[19]));  // field 22: starttime
+    const auto since_boot = std::chrono::milliseconds(
+        static_cast<std::int64_t>(ticks * 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK))));
+    facts.started = core::WallTime(std::chrono::seconds(boot)) + since_boot;
+    return facts;
+} catch (const std::exception&) {  // a number that does not parse: nothing is known
+    return std::nullopt;
+}
+
+/// Whether the process of an interrupted run is still there: the pid leads its own process
+/// group, runs the `sota` program, and started when the run did (a pid can be reused).
+bool still_running(const ScheduleRun& run, const std::string& program) {
+    if (run.pid <= 0) {
+        return false;
+    }
+    const auto pid = static_cast<pid_t>(run.pid);
+    if (::getpgid(pid) != pid) {
+        return false;
+    }
+    std::error_code error;
+    if (!std::filesystem::equivalent("/proc/" + std::to_string(pid) + "/exe", program, error)) {
+        return false;
+    }
+    const auto facts = process_facts(pid);
+    return facts && facts->state != 'Z' &&
+           std::chrono::abs(facts->started - run.started_at) < std::chrono::seconds(10);
+}
+
+/// Ends a run's process group (SIGTERM, then SIGKILL after 5 s); true once it is gone.
+bool stop_group(pid_t pid) {
+    ::kill(-pid, SIGTERM);
+    for (int i = 0; i < 100; ++i) {
+        const auto facts = process_facts(pid);
+        if (!facts || facts->state == 'Z') {
+            return true;
+        }
+        if (i == 50) {
+            ::kill(-pid, SIGKILL);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+}
+
 }  // namespace
 
 ScheduleKeeper::ScheduleKeeper(adapters::SqliteStore& store, Options options)
@@ -55,11 +138,25 @@ void ScheduleKeeper::set_default_missed(core::schedule::Missed missed) {
 
 void ScheduleKeeper::start() {
     (void)adapters::ensure_private_dir(m_options.log_dir);
-    if (const int n = m_store.interrupt_schedule_runs(std::chrono::system_clock::now()); n > 0) {
+    auto interrupted = m_store.interrupt_schedule_runs(std::chrono::system_clock::now());
+    if (!interrupted.empty()) {
         spdlog::warn("{} schedule run(s) were going when sotad last stopped; marked interrupted",
-                     n);
+                     interrupted.size());
     }
-    m_thread = std::thread([this] { loop(); });
+    m_thread = std::thread([this, interrupted = std::move(interrupted)] {
+        // A sotad that was killed left its runs going: they are stopped before anything new
+        // starts, so a schedule never has two runs at once.
+        for (const auto& run : interrupted) {
+            if (!still_running(run, m_options.sota_program)) {
+                continue;
+            }
+            const bool gone = stop_group(static_cast<pid_t>(run.pid));
+            spdlog::warn("schedule {}: run {} (pid {}) was still going after its sotad ended; {}",
+                         run.schedule_id, run.id, run.pid,
+                         gone ? "stopped it" : "it does not stop, even on SIGKILL");
+        }
+        loop();
+    });
 }
 
 void ScheduleKeeper::stop() {

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -186,4 +187,51 @@ TEST_CASE("a schedule skips a run while the previous is going, and catches up mi
         CHECK(s["next_run"].get<std::string>() >
               core::iso8601_utc(std::chrono::system_clock::now()));
     }
+}
+
+TEST_CASE("a run left going by a killed sotad is stopped when sotad starts again",
+          "[daemon][schedule][integration]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    const auto env = world_env(home, world);
+    world.section_delay_ms->store(8000);
+    auto daemon = start_daemon(home, env);
+    const std::string slow = first_line(
+        run_sota(home, env,
+                 {"schedule", "add", "--cron", "0 0 1 1 *", "--", "run", "--keyword", k_keyword})
+            .out);
+    REQUIRE(run_sota(home, env, {"schedule", "run-now", slow}).exit_code == 0);
+    json runs = wait_for_run(home, env, slow, "running");
+    REQUIRE(runs.size() == 1);
+    const auto pid = runs[0]["pid"].get<pid_t>();
+    REQUIRE(pid > 0);
+
+    // A process is gone once /proc no longer has it, or it is a zombie nobody reaped yet.
+    auto gone = [](pid_t p) {
+        std::ifstream stat("/proc/" + std::to_string(p) + "/stat");
+        std::string line;
+        if (!std::getline(stat, line)) {
+            return true;
+        }
+        const auto paren = line.rfind(')');
+        return paren != std::string::npos && line.size() > paren + 2 && line[paren + 2] == 'Z';
+    };
+    CHECK(daemon->stop(SIGKILL) == 128 + SIGKILL);
+    CHECK_FALSE(gone(pid));  // the run outlived its sotad
+
+    daemon = start_daemon(home, env);
+    bool stopped = false;
+    for (int i = 0; i < 100 && !stopped; ++i) {
+        stopped = gone(pid);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (!stopped) {
+        ::kill(-pid, SIGKILL);  // the test cleans up what it started
+    }
+    CHECK(stopped);
+    runs = show_schedule(home, env, slow)["runs"];
+    REQUIRE(runs.size() == 1);
+    CHECK(runs[0]["outcome"] == "interrupted");
+    CHECK(daemon->log().find("was still going after its sotad ended; stopped it") !=
+          std::string::npos);
 }

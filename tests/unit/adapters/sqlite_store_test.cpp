@@ -176,7 +176,13 @@ TEST_CASE("schedules and their runs round-trip, and a dead daemon's runs become 
     second.outcome = "skipped_busy";
     second.ended_at = run.started_at;
     second.id = store.add_schedule_run(second);
-    CHECK(store.interrupt_schedule_runs(run.started_at + std::chrono::minutes(5)) == 1);
+    const auto interrupted =
+        store.interrupt_schedule_runs(run.started_at + std::chrono::minutes(5));
+    REQUIRE(interrupted.size() == 1);
+    CHECK(interrupted[0].id == run.id);
+    CHECK(interrupted[0].pid == 4242);
+    CHECK(interrupted[0].outcome == "interrupted");
+    CHECK(store.interrupt_schedule_runs(run.started_at + std::chrono::minutes(6)).empty());
     const auto runs = store.schedule_runs(s.id, 10);
     REQUIRE(runs.size() == 2);
     CHECK(runs[0].outcome == "skipped_busy");  // newest first
