@@ -1,6 +1,7 @@
 #include "adapters/sqlite_store.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include "adapters/private_files.hpp"
 #include "adapters/sqlite_time.hpp"
@@ -212,6 +213,14 @@ int SqliteStore::latest_version() {
 }
 
 core::Expected<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesystem::path& file) {
+    // SQLite counts its memory under a global mutex on every allocation unless told not to;
+    // nothing here reads the counts. This must come before SQLite's first use (it is refused,
+    // harmlessly, after it).
+    static const bool configured = [] {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        return true;
+    }();
+    (void)configured;
     std::unique_ptr<SqliteStore> store(new SqliteStore());
     try {
         if (file != ":memory:") {
@@ -220,8 +229,10 @@ core::Expected<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::filesy
                 return core::fail(dir.error());
             }
         }
+        // The connection is only used under m_mutex, so SQLite's own lock per call is not
+        // needed.
         store->m_db = std::make_unique<SQLite::Database>(
-            file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+            file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX);
         store->m_db->setBusyTimeout(5000);
         store->m_db->exec("PRAGMA journal_mode = WAL");
         store->m_db->exec("PRAGMA synchronous = NORMAL");
