@@ -236,18 +236,33 @@ void CurlHttpClient::wake() {
 }
 
 int CurlHttpClient::on_socket(void*, int fd, int what, void* self, void*) {
-    const int epoll = static_cast<CurlHttpClient*>(self)->m_epoll;
-    if (what == CURL_POLL_REMOVE) {
-        ::epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nullptr);  // may be closed already
-        return 0;
-    }
-    epoll_event ev{};
-    ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0U) | (what & CURL_POLL_OUT ? EPOLLOUT : 0U);
-    ev.data.fd = fd;
-    if (::epoll_ctl(epoll, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT) {
-        ::epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &ev);
-    }
+    static_cast<CurlHttpClient*>(self)->watch(fd, what);
     return 0;
+}
+
+void CurlHttpClient::watch(int fd, int what) {
+    auto [it, added] = m_watched.try_emplace(fd);
+    Watched& w = it->second;
+    if (what == CURL_POLL_REMOVE) {
+        w.wanted = false;  // stays in the set until asked for again, or until it stirs
+        return;
+    }
+    const unsigned events =
+        (what & CURL_POLL_IN ? EPOLLIN : 0U) | (what & CURL_POLL_OUT ? EPOLLOUT : 0U);
+    if (!added && w.wanted && w.events == events) {
+        return;
+    }
+    // An unwanted socket may have been closed and its number reused since: MOD says so.
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = fd;
+    if (added || ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &ev) != 0) {
+        if (::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST) {
+            ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &ev);
+        }
+    }
+    w.events = events;
+    w.wanted = true;
 }
 
 int CurlHttpClient::on_timer(void*, long timeout_ms, void* self) {
@@ -262,11 +277,17 @@ void CurlHttpClient::send(core::HttpRequest request, core::HttpCallback done) {
     t->request = std::move(request);
     t->done = std::move(done);
     ++m_in_flight;
+    bool first = false;
     {
         std::lock_guard lock(m_mutex);
+        first = m_incoming.empty();
         m_incoming.push_back(std::move(t));
     }
-    wake();
+    // Requests behind another still waiting share its wake-up: the I/O thread reads the
+    // eventfd before it takes the queue, so it takes them too.
+    if (first) {
+        wake();
+    }
 }
 
 void CurlHttpClient::start(std::unique_ptr<Transfer> transfer) {
@@ -430,6 +451,13 @@ void CurlHttpClient::loop() {
                 for (auto& t : incoming) {
                     start(std::move(t));
                 }
+                continue;
+            }
+            if (const auto w = m_watched.find(fd); w == m_watched.end() || !w->second.wanted) {
+                // A connection curl is not using stirred (it was closed at the other end):
+                // it leaves the set, and curl finds it dead when it next looks.
+                ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+                m_watched.erase(fd);
                 continue;
             }
             const auto ev = events[i].events;

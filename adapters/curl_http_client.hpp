@@ -50,6 +50,7 @@ class CurlHttpClient final : public core::HttpClient {
     void sweep();
     void collect();
     void wake();
+    void watch(int fd, int what);
     static int on_socket(void* easy, int fd, int what, void* self, void* socket_data);
     static int on_timer(void* multi, long timeout_ms, void* self);
 
@@ -62,6 +63,15 @@ class CurlHttpClient final : public core::HttpClient {
     std::unordered_map<Transfer*, std::unique_ptr<Transfer>> m_active;  // I/O thread only
     static constexpr std::size_t k_spare_handles = 64;
     std::vector<void*> m_spare;  // CURL* easy handles to reuse; I/O thread only
+    /// The sockets in the epoll set and the events asked for. A socket curl lets go of stays in
+    /// the set, unwanted, so that the next request on the same connection takes one
+    /// epoll_ctl, not three; should it turn readable meanwhile (the server closed it), it
+    /// leaves the set then. I/O thread only.
+    struct Watched {
+        unsigned events = 0;
+        bool wanted = false;
+    };
+    std::unordered_map<int, Watched> m_watched;
     int m_epoll = -1;
     int m_wakeup = -1;                                             // eventfd: new requests or stop
     std::optional<std::chrono::steady_clock::time_point> m_timer;  // curl's next timeout

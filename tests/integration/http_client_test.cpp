@@ -74,6 +74,24 @@ TEST_CASE("connections are reused across requests", "[http]") {
     CHECK(server.connections_accepted() == 1);
 }
 
+TEST_CASE("a kept-alive connection the server closes while idle is replaced", "[http]") {
+    FakeHttpServer server;
+    // Keep-alive as far as the client can tell, then closed by the server once answered.
+    server.route("GET", "/", [](const FakeRequest&, FakeConnection& c) {
+        c.raw("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        c.close_after();
+    });
+    adapters::CurlHttpClient client;
+    for (int i = 0; i < 3; ++i) {
+        auto r = client.perform(get(server.base_url() + "/x"));
+        REQUIRE(r);
+        CHECK(r->body == "ok");
+        std::this_thread::sleep_for(100ms);  // the close reaches the idle connection
+    }
+    CHECK(server.connections_accepted() == 3);
+    CHECK(client.in_flight() == 0);
+}
+
 TEST_CASE("500 requests in flight at once on one I/O thread", "[http]") {
     rlimit lim{};
     ::getrlimit(RLIMIT_NOFILE, &lim);
