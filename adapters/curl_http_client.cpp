@@ -1,6 +1,8 @@
 #include "adapters/curl_http_client.hpp"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -31,6 +33,7 @@ struct CurlHttpClient::Transfer {
     bool cancelled = false;
     bool sink_stopped = false;
     bool blocked_address = false;
+    bool proxied = false;  // the connection is to a proxy, which reaches the host
     std::string blocked_ip;
     char error_buffer[CURL_ERROR_SIZE] = {};
 
@@ -110,12 +113,112 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 
 curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* address) {
     auto* t = static_cast<CurlHttpClient::Transfer*>(user);
-    if (!t->request.allow_private_addresses && is_non_public_address(&address->addr)) {
+    if (!t->proxied && !t->request.allow_private_addresses &&
+        is_non_public_address(&address->addr)) {
         t->blocked_address = true;
         t->blocked_ip = address_text(&address->addr);
         return CURL_SOCKET_BAD;
     }
     return ::socket(address->family, address->socktype, address->protocol);
+}
+
+/// The first of `names` set in the environment, or "".
+std::string first_env(std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+        if (const char* v = std::getenv(name); v && *v) {
+            return v;
+        }
+    }
+    return "";
+}
+
+std::string lower(std::string text) {
+    for (char& c : text) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return text;
+}
+
+/// Whether a NO_PROXY list (comma- or space-separated: "*", host names, domains with or
+/// without a leading dot, IP addresses, IPv4 ranges as CIDR) exempts `host`, as libcurl reads it.
+bool exempt_from_proxy(const std::string& host, const std::string& list) {
+    in_addr host4{};
+    const bool host_is_v4 = ::inet_pton(AF_INET, host.c_str(), &host4) == 1;
+    std::size_t pos = 0;
+    while (pos < list.size()) {
+        const auto end = list.find_first_of(", ", pos);
+        std::string entry =
+            lower(list.substr(pos, end == std::string::npos ? std::string::npos : end - pos));
+        pos = end == std::string::npos ? list.size() : end + 1;
+        if (entry.empty()) {
+            continue;
+        }
+        if (entry == "*") {
+            return true;
+        }
+        if (const auto slash = entry.find('/'); slash != std::string::npos) {
+            in_addr net{};
+            const int bits = std::atoi(entry.c_str() + slash + 1);
+            if (host_is_v4 && bits >= 0 && bits <= 32 &&
+                ::inet_pton(AF_INET, entry.substr(0, slash).c_str(), &net) == 1) {
+                const std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t{0} << (32 - bits);
+                if ((ntohl(host4.s_addr) & mask) == (ntohl(net.s_addr) & mask)) {
+                    return true;
+                }
+            }
+            continue;
+        }
+        if (entry.front() == '.') {
+            entry.erase(0, 1);
+        }
+        if (host == entry || (host.size() > entry.size() &&
+                              host.compare(host.size() - entry.size(), entry.size(), entry) == 0 &&
+                              host[host.size() - entry.size() - 1] == '.')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// Whether `host` (a name or an address, no brackets) names a loopback, private or
+/// link-local place without asking DNS: an address in those ranges, or localhost.
+bool names_private_place(const std::string& host) {
+    if (host == "localhost" || (host.size() > 10 && host.ends_with(".localhost"))) {
+        return true;
+    }
+    sockaddr_in v4{};
+    v4.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, host.c_str(), &v4.sin_addr) == 1) {
+        return is_non_public_address(reinterpret_cast<const sockaddr*>(&v4));
+    }
+    sockaddr_in6 v6{};
+    v6.sin6_family = AF_INET6;
+    if (::inet_pton(AF_INET6, host.c_str(), &v6.sin6_addr) == 1) {
+        return is_non_public_address(reinterpret_cast<const sockaddr*>(&v6));
+    }
+    return false;
+}
+
+/// The scheme and host (lower case, no IPv6 brackets) of `url`; empty when it does not parse.
+std::pair<std::string, std::string> scheme_and_host(const std::string& url) {
+    std::pair<std::string, std::string> out;
+    CURLU* u = curl_url();
+    if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+        char* part = nullptr;
+        if (curl_url_get(u, CURLUPART_SCHEME, &part, 0) == CURLUE_OK) {
+            out.first = lower(part);
+            curl_free(part);
+        }
+        if (curl_url_get(u, CURLUPART_HOST, &part, 0) == CURLUE_OK) {
+            out.second = lower(part);
+            curl_free(part);
+        }
+    }
+    curl_url_cleanup(u);
+    if (out.second.size() > 2 && out.second.front() == '[' && out.second.back() == ']') {
+        out.second = out.second.substr(1, out.second.size() - 2);
+    }
+    return out;
 }
 
 core::Error transport_error(const CurlHttpClient::Transfer& t, CURLcode code) {
@@ -196,6 +299,10 @@ CurlHttpClient::CurlHttpClient(Options options) : m_options(std::move(options)) 
         }
     }
     m_no_proxy += std::string(m_no_proxy.empty() ? "" : ",") + "localhost,127.0.0.1,::1";
+    // As libcurl reads them: http_proxy only in lower case (HTTP_PROXY can be set by a CGI
+    // request's Proxy header).
+    m_http_proxy = first_env({"http_proxy", "all_proxy", "ALL_PROXY"});
+    m_https_proxy = first_env({"https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"});
     curl_slist* connect_to = nullptr;
     for (const auto& rule : m_options.connect_to) {
         connect_to = curl_slist_append(connect_to, rule.c_str());
@@ -293,6 +400,27 @@ void CurlHttpClient::send(core::HttpRequest request, core::HttpCallback done) {
 void CurlHttpClient::start(std::unique_ptr<Transfer> transfer) {
     Transfer* t = transfer.get();
     const auto& r = t->request;
+    // Through a proxy, the only connection is the proxy's, which the user chose; the guard
+    // looks at the host in the URL instead (a name is resolved by the proxy, out of sight).
+    std::string proxy;
+    if (!m_http_proxy.empty() || !m_https_proxy.empty()) {
+        const auto [scheme, host] = scheme_and_host(r.url);
+        const std::string& configured = scheme == "https"  ? m_https_proxy
+                                        : scheme == "http" ? m_http_proxy
+                                                           : proxy;
+        if (!configured.empty() && !exempt_from_proxy(host, m_no_proxy)) {
+            proxy = configured;
+            t->proxied = true;
+            if (!r.allow_private_addresses && names_private_place(host)) {
+                t->blocked_address = true;
+                t->blocked_ip = host;
+                --m_in_flight;
+                core::HttpCallback done = std::move(t->done);
+                done(core::fail(transport_error(*t, CURLE_COULDNT_CONNECT)));
+                return;
+            }
+        }
+    }
     // A finished request's handle is reused (reset to defaults): it spares allocating and
     // clearing one per request.
     if (!m_spare.empty()) {
@@ -310,6 +438,7 @@ void CurlHttpClient::start(std::unique_ptr<Transfer> transfer) {
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     curl_easy_setopt(e, CURLOPT_NOPROXY, m_no_proxy.c_str());
+    curl_easy_setopt(e, CURLOPT_PROXY, proxy.c_str());  // "": none, whatever the environment
     if (m_connect_to) {
         curl_easy_setopt(e, CURLOPT_CONNECT_TO, static_cast<curl_slist*>(m_connect_to));
     }

@@ -56,6 +56,11 @@ class CurlHttpClient final : public core::HttpClient {
 
     Options m_options;
     std::string m_no_proxy;
+    /// Proxies from the environment, read once as libcurl reads them; a request's proxy is
+    /// chosen here (see start()) so the private-address guard knows which connection is the
+    /// proxy's.
+    std::string m_http_proxy;
+    std::string m_https_proxy;
     void* m_connect_to = nullptr;  // curl_slist*
     void* m_multi = nullptr;       // CURLM*
     std::mutex m_mutex;

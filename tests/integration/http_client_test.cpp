@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <future>
+#include <optional>
 
 #include "adapters/curl_http_client.hpp"
 #include "tests/support/fake_http_server.hpp"
@@ -308,4 +309,87 @@ TEST_CASE("a streamed body arrives chunk by chunk, and cancel stops a request at
     REQUIRE_FALSE(cancelled);
     CHECK(cancelled.error().kind == core::ErrorKind::cancelled);
     CHECK(std::chrono::steady_clock::now() - started < 1s);
+}
+
+namespace {
+
+/// Sets environment variables for a scope (nullptr: unset), then puts them back.
+class ScopedEnv {
+  public:
+    explicit ScopedEnv(std::vector<std::pair<std::string, const char*>> vars) {
+        for (const auto& [name, value] : vars) {
+            const char* old = std::getenv(name.c_str());
+            m_saved.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+            value ? ::setenv(name.c_str(), value, 1) : ::unsetenv(name.c_str());
+        }
+    }
+    ~ScopedEnv() {
+        for (const auto& [name, old] : m_saved) {
+            old ? ::setenv(name.c_str(), old->c_str(), 1) : ::unsetenv(name.c_str());
+        }
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+  private:
+    std::vector<std::pair<std::string, std::optional<std::string>>> m_saved;
+};
+
+}  // namespace
+
+TEST_CASE("requests go through the proxy from the environment, and the address guard looks past it",
+          "[http]") {
+    // A plain HTTP proxy gets the whole URL as the request target.
+    FakeHttpServer proxy;
+    proxy.route("GET", "http://", [](const FakeRequest& r, FakeConnection& c) {
+        c.respond(200, "via proxy " + r.target);
+    });
+    FakeHttpServer direct;
+    direct.route("GET", "/",
+                 [](const FakeRequest&, FakeConnection& c) { c.respond(200, "direct"); });
+    const std::string port = std::to_string(direct.port());
+    ScopedEnv env({{"http_proxy", proxy.base_url().c_str()},
+                   {"all_proxy", nullptr},
+                   {"ALL_PROXY", nullptr},
+                   {"NO_PROXY", nullptr},
+                   {"no_proxy", "example.test, 192.168.0.0/16"}});
+    adapters::CurlHttpClient::Options options;
+    // A name that must not reach DNS: going direct, it lands on `direct`. (A connect-to rule
+    // would make libcurl tunnel through the proxy, so proxied names get none.)
+    options.connect_to = {"api.example.test:" + port + ":127.0.0.1:" + port};
+    adapters::CurlHttpClient client(options);
+    auto fetch = [&](const std::string& url, bool allow_private) {
+        auto r = get(url);
+        r.allow_private_addresses = allow_private;
+        return client.perform(r);
+    };
+
+    // A public-looking host goes through the proxy, though the proxy itself is on loopback.
+    auto proxied = fetch("http://other.test:" + port + "/v1/models", false);
+    REQUIRE(proxied);
+    CHECK(proxied->body == "via proxy http://other.test:" + port + "/v1/models");
+
+    // NO_PROXY: a listed domain and its subdomains go direct; loopback always does.
+    auto exempt = fetch("http://api.example.test:" + port + "/x", true);
+    REQUIRE(exempt);
+    CHECK(exempt->body == "direct");
+    auto loopback = fetch(direct.base_url() + "/x", true);
+    REQUIRE(loopback);
+    CHECK(loopback->body == "direct");
+
+    // The guard still refuses a private address named in the URL, and lets it through the
+    // proxy when private addresses are allowed.
+    const std::size_t before = proxy.count("http://10.1.2.3/private");
+    auto refused = fetch("http://10.1.2.3/private", false);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == "http.blocked_address");
+    CHECK(refused.error().message.find("10.1.2.3") != std::string::npos);
+    auto local_name = fetch("http://metadata.localhost/x", false);
+    REQUIRE_FALSE(local_name);
+    CHECK(local_name.error().code == "http.blocked_address");
+    CHECK(proxy.count("http://10.1.2.3/private") == before);
+    auto allowed = fetch("http://10.1.2.3/private", true);
+    REQUIRE(allowed);
+    CHECK(allowed->body == "via proxy http://10.1.2.3/private");
+    CHECK(client.in_flight() == 0);
 }
