@@ -292,12 +292,7 @@ CurlHttpClient::CurlHttpClient(Options options) : m_options(std::move(options)) 
                                curl_version_info(CURLVERSION_NOW)->version;
     }
     // Proxies come from the environment as libcurl reads them, but loopback is never proxied.
-    for (const char* var : {"NO_PROXY", "no_proxy"}) {
-        if (const char* v = std::getenv(var); v && *v) {
-            m_no_proxy = v;
-            break;
-        }
-    }
+    m_no_proxy = first_env({"NO_PROXY", "no_proxy"});
     m_no_proxy += std::string(m_no_proxy.empty() ? "" : ",") + "localhost,127.0.0.1,::1";
     // As libcurl reads them: http_proxy only in lower case (HTTP_PROXY can be set by a CGI
     // request's Proxy header).
