@@ -119,7 +119,9 @@ curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* address) {
         t->blocked_ip = address_text(&address->addr);
         return CURL_SOCKET_BAD;
     }
-    return ::socket(address->family, address->socktype, address->protocol);
+    // Close-on-exec: a child process (a schedule's run) must not hold the daemon's connections
+    // open after the daemon let them go.
+    return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
 /// The first of `names` set in the environment, or "".

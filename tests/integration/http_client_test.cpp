@@ -1,4 +1,8 @@
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <catch2/catch.hpp>
 #include <condition_variable>
@@ -73,6 +77,26 @@ TEST_CASE("connections are reused across requests", "[http]") {
         REQUIRE(client.perform(get(server.base_url() + "/x"))->status == 200);
     }
     CHECK(server.connections_accepted() == 1);
+}
+
+TEST_CASE("connections are closed on exec so child processes do not inherit them", "[http]") {
+    FakeHttpServer server;
+    server.route("GET", "/", [](const FakeRequest&, FakeConnection& c) { c.respond(200, "ok"); });
+    adapters::CurlHttpClient client;
+    REQUIRE(client.perform(get(server.base_url() + "/x"))->status == 200);
+    // The kept-alive connection: the socket whose peer is the server.
+    int found = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        const int fd = std::atoi(entry.path().filename().c_str());
+        sockaddr_in peer{};
+        socklen_t len = sizeof peer;
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0 &&
+            peer.sin_family == AF_INET && ntohs(peer.sin_port) == server.port()) {
+            ++found;
+            CHECK((::fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+        }
+    }
+    CHECK(found == 1);
 }
 
 TEST_CASE("a kept-alive connection the server closes while idle is replaced", "[http]") {
