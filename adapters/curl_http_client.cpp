@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <string_view>
 
 #include "adapters/address_guard.hpp"
+#include "core/text.hpp"
 #include "core/version.hpp"
 
 namespace sota::adapters {
@@ -69,10 +69,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
     }
     const auto colon = line.find(':');
     if (colon != std::string_view::npos) {
-        std::string name(line.substr(0, colon));
-        for (char& c : name) {
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
+        std::string name = core::to_lower(line.substr(0, colon));
         std::string_view value = line.substr(colon + 1);
         const auto b = value.find_first_not_of(" \t");
         value = b == std::string_view::npos ? std::string_view() : value.substr(b);
@@ -134,13 +131,6 @@ std::string first_env(std::initializer_list<const char*> names) {
     return "";
 }
 
-std::string lower(std::string text) {
-    for (char& c : text) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return text;
-}
-
 /// Whether a NO_PROXY list (comma- or space-separated: "*", host names, domains with or
 /// without a leading dot, IP addresses, IPv4 ranges as CIDR) exempts `host`, as libcurl reads it.
 bool exempt_from_proxy(const std::string& host, const std::string& list) {
@@ -149,8 +139,8 @@ bool exempt_from_proxy(const std::string& host, const std::string& list) {
     std::size_t pos = 0;
     while (pos < list.size()) {
         const auto end = list.find_first_of(", ", pos);
-        std::string entry =
-            lower(list.substr(pos, end == std::string::npos ? std::string::npos : end - pos));
+        std::string entry = core::to_lower(
+            list.substr(pos, end == std::string::npos ? std::string::npos : end - pos));
         pos = end == std::string::npos ? list.size() : end + 1;
         if (entry.empty()) {
             continue;
@@ -208,11 +198,11 @@ std::pair<std::string, std::string> scheme_and_host(const std::string& url) {
     if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
         char* part = nullptr;
         if (curl_url_get(u, CURLUPART_SCHEME, &part, 0) == CURLUE_OK) {
-            out.first = lower(part);
+            out.first = core::to_lower(part);
             curl_free(part);
         }
         if (curl_url_get(u, CURLUPART_HOST, &part, 0) == CURLUE_OK) {
-            out.second = lower(part);
+            out.second = core::to_lower(part);
             curl_free(part);
         }
     }

@@ -43,46 +43,49 @@ int exit_code_of(int status) {
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
 }
 
-/// What /proc says of a process: its state letter and when it started (0 if it is gone).
-struct ProcessFacts {
-    char state = 0;
-    core::WallTime started{};
-};
-
-std::optional<ProcessFacts> process_facts(pid_t pid) try {
-    std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+/// The fields of /proc/PID/stat after the process name, the state first (so field 3 of
+/// proc(5) is [0]); nullopt once the process is gone.
+std::optional<std::vector<std::string>> stat_fields(pid_t pid) {
+    std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
     std::string stat;
-    if (!std::getline(stat_file, stat)) {
-        return std::nullopt;
-    }
     // "pid (comm) state ppid ...": the name may hold spaces, so fields count from the last ')'.
-    const auto paren = stat.rfind(')');
+    const auto paren = std::getline(file, stat) ? stat.rfind(')') : std::string::npos;
     if (paren == std::string::npos) {
         return std::nullopt;
     }
-    std::istringstream fields(stat.substr(paren + 1));
-    std::vector<std::string> f;
-    for (std::string word; fields >> word;) {
-        f.push_back(word);
+    std::istringstream words(stat.substr(paren + 1));
+    std::vector<std::string> fields;
+    for (std::string word; words >> word;) {
+        fields.push_back(word);
     }
-    if (f.size() < 20) {
+    if (fields.empty() || fields[0].empty()) {
         return std::nullopt;
     }
-    ProcessFacts facts;
-    facts.state = f[0].empty() ? 0 : f[0][0];
+    return fields;
+}
+
+/// Gone, or a zombie nobody has reaped yet.
+bool has_ended(pid_t pid) {
+    const auto fields = stat_fields(pid);
+    return !fields || (*fields)[0][0] == 'Z';
+}
+
+/// When the process started, from its start time after boot (proc(5) field 22) and the boot
+/// time; nullopt if either cannot be read.
+std::optional<core::WallTime> start_time(const std::vector<std::string>& fields) try {
+    if (fields.size() < 20) {
+        return std::nullopt;
+    }
     std::ifstream system_stat("/proc/stat");
-    std::int64_t boot = 0;
     for (std::string line; std::getline(system_stat, line);) {
         if (line.rfind("btime ", 0) == 0) {
-            boot = std::stoll(line.substr(6));
-            break;
+            const auto ticks = static_cast<double>(std::stoll(fields[19]));
+            const auto since_boot = std::chrono::milliseconds(static_cast<std::int64_t>(
+                ticks * 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK))));
+            return core::WallTime(std::chrono::seconds(std::stoll(line.substr(6)))) + since_boot;
         }
     }
-    const double ticks = static_cast<double>(std::stoll(f[19]));  // field 22: starttime
-    const auto since_boot = std::chrono::milliseconds(
-        static_cast<std::int64_t>(ticks * 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK))));
-    facts.started = core::WallTime(std::chrono::seconds(boot)) + since_boot;
-    return facts;
+    return std::nullopt;
 } catch (const std::exception&) {  // a number that does not parse: nothing is known
     return std::nullopt;
 }
@@ -101,17 +104,19 @@ bool still_running(const ScheduleRun& run, const std::string& program) {
     if (!std::filesystem::equivalent("/proc/" + std::to_string(pid) + "/exe", program, error)) {
         return false;
     }
-    const auto facts = process_facts(pid);
-    return facts && facts->state != 'Z' &&
-           std::chrono::abs(facts->started - run.started_at) < std::chrono::seconds(10);
+    const auto fields = stat_fields(pid);
+    if (!fields || (*fields)[0][0] == 'Z') {
+        return false;
+    }
+    const auto started = start_time(*fields);
+    return started && std::chrono::abs(*started - run.started_at) < std::chrono::seconds(10);
 }
 
 /// Ends a run's process group (SIGTERM, then SIGKILL after 5 s); true once it is gone.
 bool stop_group(pid_t pid) {
     ::kill(-pid, SIGTERM);
     for (int i = 0; i < 100; ++i) {
-        const auto facts = process_facts(pid);
-        if (!facts || facts->state == 'Z') {
+        if (has_ended(pid)) {
             return true;
         }
         if (i == 50) {

@@ -57,6 +57,18 @@ void set_next_run(const test::TempHome& home, const std::string& id, core::WallT
     REQUIRE(q.exec() == 1);
 }
 
+/// Adds a schedule of `sota run` that comes due once a year, starts a run of it now, and returns
+/// the schedule's id.
+std::string start_yearly_run(const test::TempHome& home,
+                             const std::map<std::string, std::string>& env) {
+    const std::string id = first_line(
+        run_sota(home, env,
+                 {"schedule", "add", "--cron", "0 0 1 1 *", "--", "run", "--keyword", k_keyword})
+            .out);
+    REQUIRE(run_sota(home, env, {"schedule", "run-now", id}).exit_code == 0);
+    return id;
+}
+
 }  // namespace
 
 TEST_CASE("sotad keeps schedules: add checks the command, run-now runs it, pause and remove",
@@ -145,11 +157,7 @@ TEST_CASE("a schedule skips a run while the previous is going, and catches up mi
     auto daemon = start_daemon(home, env);
 
     // A long run (the model is slow): run-now again is refused, and a due cron run is skipped.
-    const std::string slow = first_line(
-        run_sota(home, env,
-                 {"schedule", "add", "--cron", "0 0 1 1 *", "--", "run", "--keyword", k_keyword})
-            .out);
-    REQUIRE(run_sota(home, env, {"schedule", "run-now", slow}).exit_code == 0);
+    const std::string slow = start_yearly_run(home, env);
     auto again = run_sota(home, env, {"schedule", "run-now", slow});
     CHECK(again.exit_code != 0);
     CHECK(again.err.find("is running") != std::string::npos);
@@ -196,11 +204,7 @@ TEST_CASE("a run left going by a killed sotad is stopped when sotad starts again
     const auto env = world_env(home, world);
     world.section_delay_ms->store(8000);
     auto daemon = start_daemon(home, env);
-    const std::string slow = first_line(
-        run_sota(home, env,
-                 {"schedule", "add", "--cron", "0 0 1 1 *", "--", "run", "--keyword", k_keyword})
-            .out);
-    REQUIRE(run_sota(home, env, {"schedule", "run-now", slow}).exit_code == 0);
+    const std::string slow = start_yearly_run(home, env);
     json runs = wait_for_run(home, env, slow, "running");
     REQUIRE(runs.size() == 1);
     const auto pid = runs[0]["pid"].get<pid_t>();
