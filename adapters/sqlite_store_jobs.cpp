@@ -85,6 +85,7 @@ JobRecord SqliteStore::job_from_row_locked(SQLite::Statement& q) {
 }
 
 struct SqliteStore::Group {
+    core::SteadyTime opened;
     core::Signal committed;
     core::Status status;
 };
@@ -121,6 +122,7 @@ core::Status SqliteStore::group_write(std::unique_lock<std::mutex>& lock, const 
             return store_error(what, e);
         }
         m_group = std::make_shared<Group>();
+        m_group->opened = std::chrono::steady_clock::now();
         leader = true;
     }
     const auto group = m_group;
@@ -140,8 +142,10 @@ core::Status SqliteStore::group_write(std::unique_lock<std::mutex>& lock, const 
     }
     if (leader) {
         if (core::on_fiber()) {
+            // The writes of the commit window join this one; their fibers then go on together,
+            // so their next requests and answers come in bunches too (see commit_window).
             lock.unlock();
-            core::yield();  // the other ready jobs of this thread add their writes
+            core::sleep_until(group->opened + m_commit_window);
             lock.lock();
         }
         if (m_group == group) {
@@ -156,6 +160,11 @@ core::Status SqliteStore::group_write(std::unique_lock<std::mutex>& lock, const 
         return mine;
     }
     return group->status;
+}
+
+void SqliteStore::set_commit_window(std::chrono::microseconds window) {
+    std::lock_guard lock(m_mutex);
+    m_commit_window = window;
 }
 
 SqliteStore::GroupStats SqliteStore::group_stats() const {

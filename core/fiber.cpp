@@ -365,6 +365,17 @@ void yield() {
     f->caller = std::move(f->caller).resume();
 }
 
+void sleep_until(SteadyTime deadline) {
+    Fiber* f = current_fiber();
+    if (!f) {
+        std::this_thread::sleep_until(deadline);
+        return;
+    }
+    while (std::chrono::steady_clock::now() < deadline) {
+        park_until(f, deadline);  // an unpark meant for an earlier wait only makes it look again
+    }
+}
+
 void Signal::notify() {
     std::lock_guard lock(m_mutex);
     m_set = true;

@@ -56,6 +56,9 @@ bool on_fiber();
 /// thread: returns at once.
 void yield();
 
+/// Waits until `deadline`: a fiber parks and frees its thread for the others, a thread sleeps.
+void sleep_until(SteadyTime deadline);
+
 /// A flag that fibers and threads can wait for; notify() wakes every waiter. Thread-safe.
 class Signal {
   public:

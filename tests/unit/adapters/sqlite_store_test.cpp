@@ -333,6 +333,46 @@ TEST_CASE("checkpoints saved together share a commit, and each is committed when
     CHECK(store.checkpoints("job-0").size() == 1);
 }
 
+TEST_CASE("a write within the commit window joins the open group", "[store]") {
+    test::TempHome home;
+    auto opened = adapters::SqliteStore::open(home.path() / "sota.db");
+    REQUIRE(opened);
+    auto& store = **opened;
+    store.set_commit_window(std::chrono::milliseconds(300));
+    for (const char* id : {"early", "late"}) {
+        core::pipeline::JobRecord j;
+        j.id = id;
+        j.created_at = j.updated_at = std::chrono::system_clock::now();
+        REQUIRE(store.create_job(j));
+    }
+    core::pipeline::Checkpoint c;
+    c.step = "s1";
+    c.artifacts = {{"a1", "x"}};
+    c.usage = nlohmann::json::object();
+    const auto before = store.group_stats();
+    const auto start = std::chrono::steady_clock::now();
+    std::atomic<int> saved{0};
+    std::atomic<long> early_ms{0};
+    {
+        core::FiberPool pool(1);
+        pool.spawn([&] {
+            saved += store.save_checkpoint("early", c) ? 1 : 0;
+            early_ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::steady_clock::now() - start)
+                                             .count());
+        });
+        pool.spawn([&] {
+            // Not ready when the first write came: it sleeps first, and still joins.
+            core::sleep_until(start + std::chrono::milliseconds(20));
+            saved += store.save_checkpoint("late", c) ? 1 : 0;
+        });
+    }
+    CHECK(saved.load() == 2);
+    CHECK(store.group_stats().commits == before.commits + 1);
+    CHECK(early_ms.load() >= 290);  // the first writer waited out the window for its commit
+    CHECK(store.checkpoints("late").size() == 1);
+}
+
 TEST_CASE("jobs a dead daemon left running or validating go back to the queue", "[store]") {
     test::TempHome home;
     auto opened = adapters::SqliteStore::open(home.path() / "sota.db");

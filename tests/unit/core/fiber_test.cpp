@@ -194,6 +194,27 @@ TEST_CASE("yield lets the ready fibers of the thread run first", "[fiber]") {
     yield();  // off a fiber: nothing happens
 }
 
+TEST_CASE("a sleeping fiber leaves its thread to the others and wakes at its time", "[fiber]") {
+    std::vector<int> order;
+    const auto start = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::duration slept{};
+    {
+        FiberPool pool(1);
+        pool.spawn([&] {
+            order.push_back(1);
+            sleep_until(start + 60ms);
+            slept = std::chrono::steady_clock::now() - start;
+            order.push_back(3);
+        });
+        pool.spawn([&] { order.push_back(2); });
+    }
+    CHECK(order == std::vector<int>{1, 2, 3});
+    CHECK(slept >= 60ms);
+    const auto before = std::chrono::steady_clock::now();
+    sleep_until(before + 10ms);  // off a fiber: the thread sleeps
+    CHECK(std::chrono::steady_clock::now() - before >= 10ms);
+}
+
 TEST_CASE("a blocking call from a fiber leaves the thread to the other fibers", "[fiber]") {
     std::vector<std::string> order;
     std::mutex mutex;
