@@ -169,8 +169,9 @@ core::Expected<std::shared_ptr<const JobRunner::CheckedWorkflow>> JobRunner::che
             return core::fail(ok.error());
         }
     }
-    auto entry = std::make_shared<const CheckedWorkflow>(
-        CheckedWorkflow{*workflow, core::pipeline::to_json(*workflow), now});
+    auto entry = std::make_shared<const CheckedWorkflow>(CheckedWorkflow{
+        *workflow, std::make_shared<const nlohmann::json>(core::pipeline::to_json(*workflow)),
+        now});
     std::lock_guard lock(m_workflows_mutex);
     m_workflows[name] = entry;
     return entry;
@@ -178,14 +179,21 @@ core::Expected<std::shared_ptr<const JobRunner::CheckedWorkflow>> JobRunner::che
 
 core::Expected<std::shared_ptr<const core::pipeline::Workflow>> JobRunner::job_workflow(
     const JobRecord& job) {
-    const auto same = [&](const auto& known) { return known.first == job.workflow; };
+    if (!job.workflow) {
+        return core::fail(core::ErrorKind::internal, "job.no_workflow",
+                          "job " + job.id + " has no workflow in the job database");
+    }
+    // The jobs of a batch share one document: the pointer usually answers.
+    const auto same = [&](const auto& known) {
+        return known.first == job.workflow || *known.first == *job.workflow;
+    };
     {
         std::lock_guard lock(m_workflows_mutex);
         if (const auto* known = find_recent(m_job_workflows, same)) {
             return known->second;
         }
     }
-    auto workflow = core::pipeline::workflow_from_json(job.workflow, "job " + job.id);
+    auto workflow = core::pipeline::workflow_from_json(*job.workflow, "job " + job.id);
     if (!workflow) {
         return core::fail(workflow.error());
     }

@@ -72,7 +72,7 @@ class JobRunner {
     /// A workflow resolved, planned and checked against the model allowlist, with its JSON.
     struct CheckedWorkflow {
         core::pipeline::Workflow workflow;
-        nlohmann::json as_json;
+        std::shared_ptr<const nlohmann::json> as_json;
         core::SteadyTime checked_at;
     };
     core::Expected<core::pipeline::Workflow> resolve_workflow(const std::string& name) const;
@@ -100,7 +100,8 @@ class JobRunner {
 
     std::mutex m_workflows_mutex;
     std::map<std::string, std::shared_ptr<const CheckedWorkflow>> m_workflows;
-    std::vector<std::pair<nlohmann::json, std::shared_ptr<const core::pipeline::Workflow>>>
+    std::vector<std::pair<std::shared_ptr<const nlohmann::json>,
+                          std::shared_ptr<const core::pipeline::Workflow>>>
         m_job_workflows;  // most recent first
 };
 

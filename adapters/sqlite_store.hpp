@@ -199,11 +199,11 @@ class SqliteStore final : public core::resilience::CacheStore,
     /// job's cost. Most recent first.
     struct KnownWorkflow {
         std::string text;
-        nlohmann::json doc;
+        std::shared_ptr<const nlohmann::json> doc;
     };
     std::vector<KnownWorkflow> m_workflows;
     const KnownWorkflow& known_workflow_locked(std::string text);
-    const KnownWorkflow& known_workflow_locked(const nlohmann::json& doc);
+    const KnownWorkflow& known_workflow_locked(const std::shared_ptr<const nlohmann::json>& doc);
     core::pipeline::JobRecord job_from_row_locked(SQLite::Statement& q);
     std::shared_ptr<Group> m_group;  // the open group transaction, if any
     GroupStats m_group_stats;

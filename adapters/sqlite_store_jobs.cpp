@@ -43,16 +43,20 @@ const SqliteStore::KnownWorkflow& SqliteStore::known_workflow_locked(std::string
             find_recent(m_workflows, [&](const KnownWorkflow& k) { return k.text == text; })) {
         return *known;
     }
-    json doc = json::parse(text, nullptr, false);
+    json parsed = json::parse(text, nullptr, false);
+    auto doc = parsed.is_object() ? std::make_shared<const json>(std::move(parsed)) : nullptr;
     return add_recent(m_workflows, KnownWorkflow{std::move(text), std::move(doc)});
 }
 
-const SqliteStore::KnownWorkflow& SqliteStore::known_workflow_locked(const json& doc) {
-    if (const auto* known =
-            find_recent(m_workflows, [&](const KnownWorkflow& k) { return k.doc == doc; })) {
+const SqliteStore::KnownWorkflow& SqliteStore::known_workflow_locked(
+    const std::shared_ptr<const json>& doc) {
+    // The jobs of a batch share one document: the pointer usually answers.
+    if (const auto* known = find_recent(m_workflows, [&](const KnownWorkflow& k) {
+            return k.doc == doc || (k.doc && *k.doc == *doc);
+        })) {
         return *known;
     }
-    return add_recent(m_workflows, KnownWorkflow{doc.dump(), doc});
+    return add_recent(m_workflows, KnownWorkflow{doc->dump(), doc});
 }
 
 JobRecord SqliteStore::job_from_row_locked(SQLite::Statement& q) {
@@ -182,7 +186,11 @@ void SqliteStore::insert_job_locked(const JobRecord& job) {
     q.bind(2, job.spec.keyword);
     q.bind(3, job.spec.workflow);
     q.bind(4, core::pipeline::to_json(job.spec).dump());
-    q.bind(5, known_workflow_locked(job.workflow).text);
+    if (job.workflow) {
+        q.bind(5, known_workflow_locked(job.workflow).text);
+    } else {
+        q.bind(5, "null");
+    }
     q.bind(6, core::pipeline::to_string(job.state));
     q.bind(7, job.current_step);
     q.bind(8, job.attempts);

@@ -205,9 +205,11 @@ int run_run(const RunOptions& options, Context& ctx) {
     }
     std::fprintf(stderr, "%s job %s: \"%s\" (workflow %s)\n",
                  options.resume.empty() ? "Started" : "Resuming", job.id.c_str(),
-                 job.spec.keyword.c_str(), job.workflow.value("name", "").c_str());
+                 job.spec.keyword.c_str(),
+                 core::pipeline::workflow_doc(job).value("name", "").c_str());
 
-    auto workflow = core::pipeline::workflow_from_json(job.workflow, "job " + job.id);
+    auto workflow =
+        core::pipeline::workflow_from_json(core::pipeline::workflow_doc(job), "job " + job.id);
     if (!workflow) {
         return report_error(workflow.error());
     }

@@ -164,7 +164,10 @@ json to_json(const CreateJob& request) {
 }
 
 json job_view(const pipeline::JobRecord& job) {
-    const json steps = job.workflow.value("steps", json::array());
+    static const json no_steps = json::array();
+    const json& doc = pipeline::workflow_doc(job);
+    const auto found = doc.find("steps");
+    const json& steps = found != doc.end() && found->is_array() ? *found : no_steps;
     int step = 0;
     for (std::size_t i = 0; i < steps.size(); ++i) {
         if (steps[i].value("id", "") == job.current_step) {
@@ -178,7 +181,7 @@ json job_view(const pipeline::JobRecord& job) {
                  {"status", pipeline::to_string(job.state)},
                  {"keyword", job.spec.keyword},
                  {"mode", job.spec.mode},
-                 {"workflow", job.workflow.value("name", job.spec.workflow)},
+                 {"workflow", doc.value("name", job.spec.workflow)},
                  {"queue", job.queue},
                  {"batch_id", job.batch_id},
                  {"priority", job.priority},

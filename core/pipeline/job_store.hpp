@@ -17,7 +17,9 @@ namespace sota::core::pipeline {
 struct JobRecord {
     std::string id;
     JobSpec spec;
-    nlohmann::json workflow;  ///< the workflow as planned, so a resume runs the same steps
+    /// The workflow as planned, so a resume runs the same steps (null: none). Shared and never
+    /// changed: the jobs of a batch hold one document, not a copy each.
+    std::shared_ptr<const nlohmann::json> workflow;
     JobState state = JobState::queued;
     std::string current_step;
     int attempts = 0;       ///< how many times the job was started or resumed
@@ -31,6 +33,12 @@ struct JobRecord {
     std::string idempotency_key;     ///< a client's key: the same key returns the same job
     std::string batch_id;            ///< the batch it came in ("" for a single job)
 };
+
+/// A job's workflow document, or an empty object when it has none.
+inline const nlohmann::json& workflow_doc(const JobRecord& job) {
+    static const nlohmann::json none = nlohmann::json::object();
+    return job.workflow ? *job.workflow : none;
+}
 
 /// A finished step's output, saved before any step that needs it starts.
 struct Checkpoint {

@@ -85,7 +85,8 @@ json build_result(const JobRecord& job, const RunOutcome& outcome) {
     result["job_id"] = job.id;
     result["keyword"] = job.spec.keyword;
     result["mode"] = job.spec.mode;
-    result["workflow"] = job.workflow.value("name", job.spec.workflow);
+    const json& doc = workflow_doc(job);
+    result["workflow"] = doc.value("name", job.spec.workflow);
     result["state"] = to_string(outcome.state);
     result["score"] = quality.value("score", 0);
     json& summary = result["article"];
@@ -107,8 +108,10 @@ json build_result(const JobRecord& job, const RunOutcome& outcome) {
     result["timings_ms"] = outcome.timings_ms;
     result["restored_steps"] = outcome.restored;
     json order = json::array();
-    for (const auto& step : job.workflow.value("steps", json::array())) {
-        order.push_back(step.value("id", ""));
+    if (const auto steps = doc.find("steps"); steps != doc.end() && steps->is_array()) {
+        for (const auto& step : *steps) {
+            order.push_back(step.value("id", ""));
+        }
     }
     result["steps"] = order;
     // Artifacts of steps defined in the workflow file.

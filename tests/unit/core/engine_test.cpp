@@ -31,7 +31,7 @@ struct Harness {
         }
         job.id = "job_1_test";
         job.spec.keyword = "espresso grinder";
-        job.workflow = to_json(workflow);
+        job.workflow = std::make_shared<const json>(to_json(workflow));
         REQUIRE(store.create_job(job));
     }
 
