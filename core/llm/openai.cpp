@@ -33,14 +33,21 @@ HttpRequest OpenAiProvider::build(const Request& request, bool stream) const {
     const ModelQuirk quirk = quirk_for(request.model);
     json body;
     body["model"] = request.model;
-    json messages = json::array();
+    // Messages are built member by member: a braced list first builds a two-element array per
+    // member, which for every request of a busy daemon added up.
+    json& messages = body["messages"];
+    messages = json::array();
+    auto add = [&messages](const std::string& role, const std::string& content) {
+        json& m = messages.emplace_back(json::object());
+        m["role"] = role;
+        m["content"] = content;
+    };
     if (!request.system.empty()) {
-        messages.push_back({{"role", "system"}, {"content", request.system}});
+        add("system", request.system);
     }
     for (const auto& m : request.messages) {
-        messages.push_back({{"role", m.role}, {"content", m.content}});
+        add(m.role, m.content);
     }
-    body["messages"] = std::move(messages);
     if (request.temperature && !quirk.omits("temperature")) {
         body["temperature"] = *request.temperature;
     }

@@ -80,6 +80,7 @@ struct Running {
     bool done = false;
     std::optional<Expected<json>> result;
     StepUsage usage;
+    json usage_json;  // usage as saved with the checkpoint (null if none was saved)
     std::int64_t duration_ms = 0;
 };
 
@@ -257,6 +258,7 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
                     }
                 }
                 const auto duration = std::chrono::duration_cast<Millis>(m_clock.now() - started);
+                json usage_json;
                 if (result && !slot->cancel.cancelled()) {
                     Checkpoint c;
                     c.step = slot->spec->id;
@@ -270,10 +272,12 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
                     if (auto saved = m_store.save_checkpoint(job.id, c); !saved) {
                         result = fail(saved.error());
                     }
+                    usage_json = std::move(c.usage);
                 }
                 {
                     std::lock_guard lock(mutex);
                     slot->usage = ctx.usage();
+                    slot->usage_json = std::move(usage_json);
                     slot->duration_ms = duration.count();
                     slot->result = std::move(result);
                     slot->done = true;
@@ -339,7 +343,8 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken can
                 finished.insert(id);
                 json completed = json::object();
                 completed["duration_ms"] = r->duration_ms;
-                completed["usage"] = r->usage.to_json();
+                completed["usage"] =
+                    r->usage_json.is_null() ? r->usage.to_json() : std::move(r->usage_json);
                 emit(job, EventType::step_completed, id, std::move(completed));
                 continue;
             }
