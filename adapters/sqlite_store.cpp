@@ -180,6 +180,29 @@ const std::vector<const char*> k_migrations = {
     CREATE INDEX events_job ON events (job_id, seq);
     DELETE FROM sqlite_sequence WHERE name = 'events';
     )SQL",
+    // 10: jobs are counted by state as they change (triggers), so health and stats read a few
+    // rows instead of scanning every job's index entry under the store's lock: with 100,000
+    // jobs stored that scan took milliseconds, and clients poll these.
+    R"SQL(
+    CREATE TABLE job_state_counts (
+        state TEXT PRIMARY KEY,
+        jobs INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    INSERT INTO job_state_counts (state, jobs) SELECT state, COUNT(*) FROM jobs GROUP BY state;
+    CREATE TRIGGER jobs_counted_insert AFTER INSERT ON jobs BEGIN
+        INSERT INTO job_state_counts (state, jobs) VALUES (NEW.state, 1)
+            ON CONFLICT (state) DO UPDATE SET jobs = jobs + 1;
+    END;
+    CREATE TRIGGER jobs_counted_delete AFTER DELETE ON jobs BEGIN
+        UPDATE job_state_counts SET jobs = jobs - 1 WHERE state = OLD.state;
+    END;
+    CREATE TRIGGER jobs_counted_update AFTER UPDATE OF state ON jobs
+        WHEN OLD.state IS NOT NEW.state BEGIN
+        UPDATE job_state_counts SET jobs = jobs - 1 WHERE state = OLD.state;
+        INSERT INTO job_state_counts (state, jobs) VALUES (NEW.state, 1)
+            ON CONFLICT (state) DO UPDATE SET jobs = jobs + 1;
+    END;
+    )SQL",
 };
 
 }  // namespace

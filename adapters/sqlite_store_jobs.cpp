@@ -677,7 +677,9 @@ std::vector<JobRecord> SqliteStore::list_jobs(const JobFilter& filter) {
 
 std::map<std::string, std::int64_t> SqliteStore::job_counts() {
     std::lock_guard lock(m_mutex);
-    SQLite::Statement& q = cached_locked("SELECT state, COUNT(*) FROM jobs GROUP BY state");
+    // Kept up to date by triggers on the jobs table (migration 10).
+    SQLite::Statement& q =
+        cached_locked("SELECT state, jobs FROM job_state_counts WHERE jobs > 0 ORDER BY state");
     std::map<std::string, std::int64_t> counts;
     while (q.executeStep()) {
         counts[q.getColumn(0).getString()] = q.getColumn(1).getInt64();

@@ -142,6 +142,7 @@ struct Scale {
     double accept_s = 0;
     double cli_status_ms = 0;
     double get_ms = 0;
+    double stats_ms = 0;
     std::int64_t stored = 0;
 };
 
@@ -217,6 +218,12 @@ Scale measure_scale(const sota::test::TempHome& home, const std::map<std::string
     }
     scale.get_ms =
         std::chrono::duration<double, std::milli>(Clock::now() - get_start).count() / k_get_calls;
+    const auto stats_start = Clock::now();
+    for (int i = 0; i < k_get_calls; ++i) {
+        (void)client.call("GET", "/v1/stats");
+    }
+    scale.stats_ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - stats_start).count() / k_get_calls;
     hold = false;
     daemon.stop(SIGTERM);
     return scale;
@@ -369,6 +376,8 @@ int main(int argc, char** argv) {
     std::printf("  sota status JOBID      %.1f ms (the whole command) with %lld jobs stored\n",
                 scale.cli_status_ms, static_cast<long long>(scale.stored));
     std::printf("  job status (GET)       %.2f ms with %lld jobs stored\n", scale.get_ms,
+                static_cast<long long>(scale.stored));
+    std::printf("  daemon stats (GET)     %.2f ms with %lld jobs stored\n", scale.stats_ms,
                 static_cast<long long>(scale.stored));
     return failed == 0 ? 0 : 1;
 }

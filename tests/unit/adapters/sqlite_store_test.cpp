@@ -40,6 +40,11 @@ TEST_CASE("a database from a newer sota is refused, not touched", "[store]") {
     CHECK(store.error().message.find("999") != std::string::npos);
 }
 
+/// Takes a new file back to schema 9: what migration 10 added, dropped.
+constexpr const char* k_drop_schema_10 =
+    "DROP TRIGGER jobs_counted_insert; DROP TRIGGER jobs_counted_delete; "
+    "DROP TRIGGER jobs_counted_update; DROP TABLE job_state_counts; ";
+
 TEST_CASE("events kept by an older schema keep their numbers, and new ones follow them",
           "[store]") {
     test::TempHome home;
@@ -48,6 +53,7 @@ TEST_CASE("events kept by an older schema keep their numbers, and new ones follo
     {  // The events table as schema 8 had it (AUTOINCREMENT), with two events in it.
         SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
         db.exec(
+            std::string(k_drop_schema_10) +
             "DROP TABLE events; CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
             "job_id TEXT NOT NULL, type TEXT NOT NULL, step TEXT NOT NULL DEFAULT '', "
             "time INTEGER NOT NULL, data TEXT NOT NULL); "
@@ -75,6 +81,49 @@ TEST_CASE("events kept by an older schema keep their numbers, and new ones follo
     SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
     CHECK(db.execAndGet("SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'events'").getInt() ==
           0);
+}
+
+TEST_CASE("job counts by state follow every change, and an older schema's jobs are counted",
+          "[store]") {
+    test::TempHome home;
+    const auto file = home.path() / "sota.db";
+    REQUIRE(adapters::SqliteStore::open(file));
+    {  // Jobs stored by schema 9, which had no counts.
+        SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
+        db.exec(std::string(k_drop_schema_10) +
+                "INSERT INTO jobs (id, keyword, workflow_name, spec, workflow, state, created_at, "
+                "updated_at) VALUES ('old-1', 'k', 'standard', '{}', 'null', 'completed', 1, 1), "
+                "('old-2', 'k', 'standard', '{}', 'null', 'queued', 1, 1); "
+                "PRAGMA user_version = 9");
+    }
+    auto opened = adapters::SqliteStore::open(file);
+    REQUIRE(opened);
+    auto& store = **opened;
+    CHECK(store.job_counts() ==
+          std::map<std::string, std::int64_t>{{"completed", 1}, {"queued", 1}});
+    auto job = [&](const std::string& id) {
+        core::pipeline::JobRecord j;
+        j.id = id;
+        j.created_at = j.updated_at = std::chrono::system_clock::now();
+        return j;
+    };
+    REQUIRE(store.create_job(job("new-1")));
+    REQUIRE(store.create_jobs({job("new-2"), job("new-3")}));
+    auto running = store.claim_jobs(42, std::chrono::system_clock::now(), 2, 2);
+    REQUIRE(running.size() == 2);
+    running[0].state = core::pipeline::JobState::completed;
+    REQUIRE(store.update_job(running[0]));
+    REQUIRE(store.update_job(running[0]));  // the same state again changes no count
+    // The counts always agree with the jobs themselves.
+    SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "SELECT state, COUNT(*) FROM jobs GROUP BY state");
+    std::map<std::string, std::int64_t> scanned;
+    while (q.executeStep()) {
+        scanned[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+    }
+    CHECK(store.job_counts() == scanned);
+    CHECK(scanned ==
+          std::map<std::string, std::int64_t>{{"completed", 2}, {"queued", 2}, {"running", 1}});
 }
 
 TEST_CASE("cache rows round-trip, prune and clear by kind", "[store]") {
