@@ -422,7 +422,9 @@ void CurlHttpClient::start(std::unique_ptr<Transfer> transfer) {
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer);
     curl_easy_setopt(e, CURLOPT_USERAGENT, m_options.user_agent.c_str());
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    if (r.accept_compressed) {
+        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    }
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     curl_easy_setopt(e, CURLOPT_NOPROXY, m_no_proxy.c_str());
     curl_easy_setopt(e, CURLOPT_PROXY, proxy.c_str());  // "": none, whatever the environment

@@ -39,6 +39,11 @@ struct HttpRequest {
     /// checked on the resolved address of every connection (ErrorKind::usage,
     /// "http.blocked_address").
     bool allow_private_addresses = true;
+    /// Asks for a compressed answer (gzip, deflate, brotli, zstd: whatever the client can
+    /// decode), decoded before it reaches the caller. Worth it for web pages; model APIs, whose
+    /// answers are small next to the time they take, leave it off: the header alone was a
+    /// measurable part of the daemon's cost per request.
+    bool accept_compressed = true;
     BodySink on_body;  ///< if set, the body is streamed here instead of collected
     CancelToken cancel;
 

@@ -76,6 +76,7 @@ HttpRequest HttpProvider::base_request(std::string url, bool stream) const {
     // A whole answer is bounded by the total timeout; only streams need an idle limit.
     r.idle_timeout = stream ? m_endpoint.stream_idle_timeout : std::chrono::milliseconds(0);
     r.max_response_bytes = m_endpoint.max_response_bytes;
+    r.accept_compressed = false;
     r.headers.emplace_back("Content-Type", "application/json");
     if (stream) {
         r.headers.emplace_back("Accept", "text/event-stream");

@@ -62,11 +62,13 @@ TEST_CASE("GET and POST carry headers and bodies both ways", "[http]") {
     post.method = "POST";
     post.body = R"({"q":"espresso"})";
     post.headers = {{"Authorization", "Bearer t0k3n"}, {"Content-Type", "application/json"}};
+    post.accept_compressed = false;
     auto echoed = client.perform(post);
     REQUIRE(echoed);
     CHECK(echoed->status == 201);
     CHECK(echoed->body == R"({"q":"espresso"})");
     CHECK(echoed->header("x-seen-auth") == "Bearer t0k3n");
+    CHECK(server.requests().at(1).header("accept-encoding").empty());
 }
 
 TEST_CASE("connections are reused across requests", "[http]") {

@@ -39,6 +39,8 @@ TEST_CASE("a configured endpoint pool fails over from a down endpoint to a healt
     CHECK(up_server.count("/v1/chat/completions") == 4);
     CHECK(down_server.count("/v1/chat/completions") == 2);  // then skipped while cooling down
     CHECK(up_server.requests().back().header("authorization") == "Bearer second-key-1111");
+    // Model answers are not asked for compressed (see HttpRequest::accept_compressed).
+    CHECK(up_server.requests().back().header("accept-encoding").empty());
 }
 
 #include "adapters/sqlite_store.hpp"
