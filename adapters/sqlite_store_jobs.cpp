@@ -304,10 +304,14 @@ core::Status SqliteStore::save_checkpoint(const std::string& job_id, const Check
         SQLite::Statement& q = cached_locked(
             "INSERT OR REPLACE INTO checkpoints (job_id, step, artifacts, usage, duration_ms, "
             "finished_at) VALUES (?, ?, ?, ?, ?, ?)");
-        q.bind(1, job_id);
-        q.bind(2, c.step);
-        q.bind(3, c.artifacts.dump());
-        q.bind(4, c.usage.dump());
+        // Texts are bound without a copy (they outlive exec()): a step's artifacts are a whole
+        // article.
+        const std::string artifacts = c.artifacts.dump();
+        const std::string usage = c.usage.dump();
+        q.bindNoCopy(1, job_id);
+        q.bindNoCopy(2, c.step);
+        q.bindNoCopy(3, artifacts);
+        q.bindNoCopy(4, usage);
         q.bind(5, c.duration_ms);
         q.bind(6, to_ms(c.finished_at));
         q.exec();
@@ -378,11 +382,11 @@ void SqliteStore::flush_events_locked() {
     for (const auto& event : m_pending_events) {
         SQLite::Statement& q = cached_locked(
             "INSERT INTO events (job_id, type, step, time, data) VALUES (?, ?, ?, ?, ?)");
-        q.bind(1, event.job_id);
-        q.bind(2, core::pipeline::to_string(event.type));
-        q.bind(3, event.step);
+        q.bindNoCopy(1, event.job_id);  // the texts outlive exec()
+        q.bindNoCopy(2, core::pipeline::to_string(event.type));
+        q.bindNoCopy(3, event.step);
         q.bind(4, to_ms(event.time));
-        q.bind(5, event.data);
+        q.bindNoCopy(5, event.data);
         q.exec();
     }
     m_pending_events.clear();
