@@ -277,6 +277,15 @@ core::Expected<std::unique_ptr<core::resilience::ResilientProvider>> Services::r
         return core::fail(core::ErrorKind::internal, "services.no_store",
                           "the job database is not open");
     }
+    // Every LLM call of every step asks for its chain: the configuration and keys are fixed for
+    // this object's life, so each model's chain is worked out once.
+    {
+        std::lock_guard lock(m_owned_mutex);
+        if (const auto known = m_chains.find(model); known != m_chains.end()) {
+            return std::make_unique<core::resilience::ResilientProvider>(
+                *m_resilience, known->second, &m_config->prices(), budget, cost, std::move(hooks));
+        }
+    }
     auto primary = llm_kind_from_name(m_config->get(keys::llm_provider));
     if (!primary) {
         return core::fail(core::ErrorKind::config, "config.bad_provider",
@@ -312,6 +321,7 @@ core::Expected<std::unique_ptr<core::resilience::ResilientProvider>> Services::r
         chain.push_back({client.get(), link.model, secret_name(link.provider),
                          key_fingerprint(llm_endpoint(link.provider).api_key)});
     }
+    m_chains[model] = chain;
     return std::make_unique<core::resilience::ResilientProvider>(
         *m_resilience, std::move(chain), &m_config->prices(), budget, cost, std::move(hooks));
 }

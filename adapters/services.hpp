@@ -102,6 +102,8 @@ class Services {
     std::map<std::string, core::resilience::CacheKindStats> m_flushed;  // counts already added
     /// The links of resilient chains, one per provider, shared by every chain.
     std::map<core::ProviderKind, std::unique_ptr<core::llm::Provider>> m_links;
+    /// Each model's chain (as a step names it; "" for the configured one), once worked out.
+    std::map<std::string, std::vector<core::resilience::ChainEntry>> m_chains;
     std::unique_ptr<core::SerpClient> m_serp_client;
     std::unique_ptr<core::resilience::ResilientSerp> m_serp;
 };
