@@ -203,6 +203,7 @@ std::vector<ScheduleRun> SqliteStore::schedule_runs(const std::string& schedule_
 
 std::vector<ScheduleRun> SqliteStore::interrupt_schedule_runs(core::WallTime now) {
     std::lock_guard lock(m_mutex);
+    commit_group_locked();  // a transaction of its own
     std::vector<ScheduleRun> out;
     try {
         SQLite::Transaction tx(*m_db);

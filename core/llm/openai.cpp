@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <optional>
+
 #include "core/text.hpp"
 
 namespace sota::core::llm {
