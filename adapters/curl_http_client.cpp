@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -280,9 +281,9 @@ CurlHttpClient::CurlHttpClient() : CurlHttpClient(Options{}) {}
 CurlHttpClient::CurlHttpClient(Options options) : m_options(std::move(options)) {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (m_options.user_agent.empty()) {
-        m_options.user_agent = std::string("sota/") + core::k_version + " libcurl/" +
-                               curl_version_info(CURLVERSION_NOW)->version;
+        m_options.user_agent = std::string("sota/") + core::k_version;
     }
+    m_user_agent_header = "User-Agent: " + m_options.user_agent;
     // Proxies come from the environment as libcurl reads them, but loopback is never proxied.
     m_no_proxy = first_env({"NO_PROXY", "no_proxy"});
     m_no_proxy += std::string(m_no_proxy.empty() ? "" : ",") + "localhost,127.0.0.1,::1";
@@ -421,7 +422,6 @@ void CurlHttpClient::start(std::unique_ptr<Transfer> transfer) {
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, m_options.user_agent.c_str());
     if (r.accept_compressed) {
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     }
@@ -452,8 +452,15 @@ void CurlHttpClient::start(std::unique_ptr<Transfer> transfer) {
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
     }
+    bool own_agent = false;
     for (const auto& [name, value] : r.headers) {
         t->headers = curl_slist_append(t->headers, (name + ": " + value).c_str());
+        own_agent = own_agent || ::strcasecmp(name.c_str(), "User-Agent") == 0;
+    }
+    if (!own_agent) {
+        // As a header rather than CURLOPT_USERAGENT, which libcurl formats twice per request,
+        // a byte at a time.
+        t->headers = curl_slist_append(t->headers, m_user_agent_header.c_str());
     }
     t->headers = curl_slist_append(t->headers, "Expect:");  // no 100-continue round trip
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);

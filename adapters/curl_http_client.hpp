@@ -21,7 +21,7 @@ namespace sota::adapters {
 class CurlHttpClient final : public core::HttpClient {
   public:
     struct Options {
-        std::string user_agent;  ///< default "sota/VERSION libcurl/VERSION"
+        std::string user_agent;  ///< default "sota/VERSION"
         /// curl --connect-to rules, "HOST:PORT:CONNECT_HOST:CONNECT_PORT": requests for one
         /// host go to another (the URL, Host header and TLS name stay the same).
         std::vector<std::string> connect_to;
@@ -55,6 +55,7 @@ class CurlHttpClient final : public core::HttpClient {
     static int on_timer(void* multi, long timeout_ms, void* self);
 
     Options m_options;
+    std::string m_user_agent_header;
     std::string m_no_proxy;
     /// Proxies from the environment, read once as libcurl reads them; a request's proxy is
     /// chosen here (see start()) so the private-address guard knows which connection is the

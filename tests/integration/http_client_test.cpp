@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "adapters/curl_http_client.hpp"
+#include "core/version.hpp"
 #include "tests/support/fake_http_server.hpp"
 
 using namespace sota;
@@ -69,6 +70,17 @@ TEST_CASE("GET and POST carry headers and bodies both ways", "[http]") {
     CHECK(echoed->body == R"({"q":"espresso"})");
     CHECK(echoed->header("x-seen-auth") == "Bearer t0k3n");
     CHECK(server.requests().at(1).header("accept-encoding").empty());
+    CHECK(server.requests().at(1).header("user-agent") == "sota/" + std::string(core::k_version));
+
+    // A request's own User-Agent takes the default's place: one header, not two.
+    post.headers.emplace_back("user-agent", "sota-test/1");
+    REQUIRE(client.perform(post));
+    int agents = 0;
+    for (const auto& [name, value] : server.requests().at(2).headers) {
+        agents += name == "user-agent" ? 1 : 0;
+    }
+    CHECK(agents == 1);
+    CHECK(server.requests().at(2).header("user-agent") == "sota-test/1");
 }
 
 TEST_CASE("connections are reused across requests", "[http]") {
