@@ -177,7 +177,7 @@ core::Expected<std::shared_ptr<const JobRunner::CheckedWorkflow>> JobRunner::che
     return entry;
 }
 
-core::Expected<std::shared_ptr<const core::pipeline::Workflow>> JobRunner::job_workflow(
+core::Expected<std::shared_ptr<const JobRunner::JobWorkflow>> JobRunner::job_workflow(
     const JobRecord& job) {
     if (!job.workflow) {
         return core::fail(core::ErrorKind::internal, "job.no_workflow",
@@ -197,7 +197,9 @@ core::Expected<std::shared_ptr<const core::pipeline::Workflow>> JobRunner::job_w
     if (!workflow) {
         return core::fail(workflow.error());
     }
-    auto shared = std::make_shared<const core::pipeline::Workflow>(std::move(*workflow));
+    auto levels = core::pipeline::plan(*workflow);
+    auto shared =
+        std::make_shared<const JobWorkflow>(JobWorkflow{std::move(*workflow), std::move(levels)});
     std::lock_guard lock(m_workflows_mutex);
     if (!find_recent(m_job_workflows, same)) {  // another job may have read it meanwhile
         add_recent(m_job_workflows, {job.workflow, shared});
@@ -421,7 +423,7 @@ JobRunResult JobRunner::run(JobRecord& job, core::pipeline::Reporter& reporter,
     events.add(&reporter);
     job.owner_pid = ::getpid();
     core::pipeline::Engine engine(m_services.store(), services, events, m_clock);
-    out.outcome = engine.run(job, **workflow, cancel);
+    out.outcome = engine.run(job, (*workflow)->workflow, (*workflow)->levels, cancel);
     if (out.outcome.state != core::pipeline::JobState::completed) {
         return out;
     }

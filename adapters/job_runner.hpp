@@ -93,15 +93,20 @@ class JobRunner {
     core::pipeline::PromptLibrary m_prompts;
     PosixProgramRunner m_programs;
     std::optional<core::Error> m_prompt_error;  // a broken override file fails every run
-    /// The workflow a job carries, read from its JSON; the last few are kept (compared by
-    /// value), as a batch's thousands of jobs carry one.
-    core::Expected<std::shared_ptr<const core::pipeline::Workflow>> job_workflow(
+    /// A workflow read from a job, with its plan.
+    struct JobWorkflow {
+        core::pipeline::Workflow workflow;
+        core::Expected<core::pipeline::Levels> levels;
+    };
+    /// The workflow a job carries, read from its JSON and planned; the last few are kept
+    /// (compared by value), as a batch's thousands of jobs carry one.
+    core::Expected<std::shared_ptr<const JobWorkflow>> job_workflow(
         const core::pipeline::JobRecord& job);
 
     std::mutex m_workflows_mutex;
     std::map<std::string, std::shared_ptr<const CheckedWorkflow>> m_workflows;
-    std::vector<std::pair<std::shared_ptr<const nlohmann::json>,
-                          std::shared_ptr<const core::pipeline::Workflow>>>
+    std::vector<
+        std::pair<std::shared_ptr<const nlohmann::json>, std::shared_ptr<const JobWorkflow>>>
         m_job_workflows;  // most recent first
 };
 

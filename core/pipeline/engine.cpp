@@ -155,8 +155,12 @@ class Watchdog {
 }  // namespace
 
 RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, CancelToken cancel) {
+    return run(job, workflow, plan(workflow), std::move(cancel));
+}
+
+RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, const Expected<Levels>& levels,
+                       CancelToken cancel) {
     RunOutcome outcome;
-    const auto levels = plan(workflow);
     ++job.attempts;
     if (!levels) {
         outcome.error = levels.error();

@@ -40,6 +40,10 @@ class Engine {
     /// running, then validating once every step is done (the caller writes the result and marks
     /// it completed), or failed (with the error's classification), or interrupted.
     RunOutcome run(JobRecord& job, const Workflow& workflow, CancelToken cancel);
+    /// The same with the workflow's plan (plan(workflow)) worked out already: a daemon's jobs
+    /// share a few workflows.
+    RunOutcome run(JobRecord& job, const Workflow& workflow, const Expected<Levels>& levels,
+                   CancelToken cancel);
 
   private:
     void emit(const JobRecord& job, EventType type, const std::string& step, nlohmann::json data);

@@ -276,7 +276,7 @@ Expected<Workflow> workflow_from_json(const json& doc, const std::string& source
     return w;
 }
 
-Expected<std::vector<std::vector<std::string>>> plan(const Workflow& w) {
+Expected<Levels> plan(const Workflow& w) {
     const std::string where = w.source + ": workflow '" + w.name + "': ";
     std::map<std::string, std::string> producer;  // artifact -> step id
     std::set<std::string> ids;

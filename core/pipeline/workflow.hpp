@@ -62,7 +62,8 @@ Expected<Workflow> workflow_from_json(const nlohmann::json& doc, const std::stri
 /// Checks a workflow before anything runs: unique step ids, known built-ins, every input
 /// produced by an earlier-running step or the job, no two producers of one artifact, no cycle.
 /// Returns the steps grouped into levels that may run concurrently, in order.
-Expected<std::vector<std::vector<std::string>>> plan(const Workflow& workflow);
+using Levels = std::vector<std::vector<std::string>>;
+Expected<Levels> plan(const Workflow& workflow);
 
 /// The workflow as JSON, for `sota workflow show --json`.
 nlohmann::json to_json(const Workflow& workflow);
