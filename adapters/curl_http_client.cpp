@@ -35,6 +35,7 @@ struct CurlHttpClient::Transfer {
     bool sink_stopped = false;
     bool blocked_address = false;
     bool proxied = false;  // the connection is to a proxy, which reaches the host
+    std::string shape;     // the settings the handle was given that other requests share
     std::string blocked_ip;
     char error_buffer[CURL_ERROR_SIZE] = {};
 
@@ -315,8 +316,11 @@ CurlHttpClient::~CurlHttpClient() {
     m_stop = true;
     wake();
     m_thread.join();
-    for (void* easy : m_spare) {
-        curl_easy_cleanup(easy);
+    for (const auto& spare : m_spare) {
+        curl_easy_cleanup(spare.easy);
+    }
+    for (const auto& [url, parsed] : m_urls) {
+        curl_url_cleanup(static_cast<CURLU*>(parsed));
     }
     curl_multi_cleanup(m_multi);
     curl_slist_free_all(static_cast<curl_slist*>(m_connect_to));
@@ -409,46 +413,71 @@ void CurlHttpClient::start(std::unique_ptr<Transfer> transfer) {
             }
         }
     }
-    // A finished request's handle is reused (reset to defaults): it spares allocating and
-    // clearing one per request.
-    if (!m_spare.empty()) {
-        t->easy = m_spare.back();
+    const bool posts =
+        !r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH";
+    // A finished request's handle is reused: one last used for the same kind of request keeps
+    // its settings, and only what differs per request is set again (libcurl's usual pattern);
+    // another is reset to defaults first. Either spares allocating and clearing one.
+    t->shape = r.method + (posts ? "|body" : "|") + (r.accept_compressed ? "|gzip|" : "||") +
+               std::to_string(r.max_redirects) + "|" + proxy;
+    bool configured = false;
+    const auto same = std::find_if(m_spare.rbegin(), m_spare.rend(), [&](const SpareHandle& spare) {
+        return spare.shape == t->shape;
+    });
+    if (same != m_spare.rend()) {
+        t->easy = same->easy;
+        m_spare.erase(std::next(same).base());
+        configured = true;
+    } else if (!m_spare.empty()) {
+        t->easy = m_spare.back().easy;
         m_spare.pop_back();
+        curl_easy_reset(t->easy);
     } else {
         t->easy = curl_easy_init();
     }
     CURL* e = t->easy;
-    curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
+    if (!configured) {
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        if (r.accept_compressed) {
+            curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+        }
+        curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+        curl_easy_setopt(e, CURLOPT_NOPROXY, m_no_proxy.c_str());
+        curl_easy_setopt(e, CURLOPT_PROXY, proxy.c_str());  // "": none, whatever the environment
+        if (m_connect_to) {
+            curl_easy_setopt(e, CURLOPT_CONNECT_TO, static_cast<curl_slist*>(m_connect_to));
+        }
+        curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        if (r.max_redirects > 0) {
+            curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+            curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(r.max_redirects));
+            curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+        }
+        if (r.method == "HEAD") {
+            curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+        } else if (r.method != "GET") {
+            curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+        }
+        curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    }
+    // What differs per request.
+    if (CURLU* parsed = parsed_url(r.url)) {
+        curl_easy_setopt(e, CURLOPT_CURLU, parsed);
+    } else {
+        curl_easy_setopt(e, CURLOPT_CURLU, nullptr);
+        curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
+    }
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer);
-    if (r.accept_compressed) {
-        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-    }
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-    curl_easy_setopt(e, CURLOPT_NOPROXY, m_no_proxy.c_str());
-    curl_easy_setopt(e, CURLOPT_PROXY, proxy.c_str());  // "": none, whatever the environment
-    if (m_connect_to) {
-        curl_easy_setopt(e, CURLOPT_CONNECT_TO, static_cast<curl_slist*>(m_connect_to));
-    }
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(r.connect_timeout.count()));
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(r.total_timeout.count()));
-    if (r.max_redirects > 0) {
-        curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(r.max_redirects));
-        curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    }
-    if (r.max_response_bytes > 0) {
-        curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
-                         static_cast<curl_off_t>(r.max_response_bytes));
-    }
-    if (r.method == "HEAD") {
-        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-    } else if (r.method != "GET") {
-        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
-    }
-    if (!r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
+                     static_cast<curl_off_t>(std::max<std::int64_t>(0, r.max_response_bytes)));
+    if (posts) {
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
     }
@@ -464,18 +493,42 @@ void CurlHttpClient::start(std::unique_ptr<Transfer> transfer) {
     }
     t->headers = curl_slist_append(t->headers, "Expect:");  // no 100-continue round trip
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, t);
-    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
     t->last_activity = Clock::now();
     m_active.emplace(t, std::move(transfer));
     curl_multi_add_handle(m_multi, e);
+}
+
+CURLU* CurlHttpClient::parsed_url(const std::string& url) {
+    // A URL seen before (a provider's endpoint) is parsed once and kept: libcurl copies a
+    // parsed handle instead of parsing the text again. A URL seen once (a page fetched) is
+    // only remembered; the map starts over when full.
+    constexpr std::size_t k_kept = 64;
+    const auto it = m_urls.find(url);
+    if (it == m_urls.end()) {
+        if (m_urls.size() >= k_kept) {
+            for (const auto& [text, parsed] : m_urls) {
+                curl_url_cleanup(static_cast<CURLU*>(parsed));
+            }
+            m_urls.clear();
+        }
+        m_urls.emplace(url, nullptr);
+        return nullptr;
+    }
+    if (!it->second) {
+        CURLU* parsed = curl_url();
+        // As libcurl parses a URL given as text.
+        if (curl_url_set(parsed, CURLUPART_URL, url.c_str(),
+                         CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+            curl_url_cleanup(parsed);
+            return nullptr;  // libcurl reports the bad URL itself
+        }
+        it->second = parsed;
+    }
+    return static_cast<CURLU*>(it->second);
 }
 
 void CurlHttpClient::finish(Transfer* t, int curl_code) {
@@ -505,8 +558,8 @@ void CurlHttpClient::finish(Transfer* t, int curl_code) {
         result.emplace(core::fail(transport_error(*t, code)));
     }
     if (m_spare.size() < k_spare_handles) {
-        curl_easy_reset(t->easy);
-        m_spare.push_back(t->easy);
+        // Kept as it is, for the next request of the same kind (see start()).
+        m_spare.push_back({t->easy, std::move(t->shape)});
         t->easy = nullptr;
     }
     m_active.erase(t);  // t is gone

@@ -11,6 +11,8 @@
 
 #include "core/http.hpp"
 
+struct Curl_URL;  // CURLU, <curl/urlapi.h>
+
 namespace sota::adapters {
 
 /// HttpClient on libcurl's multi interface: one I/O thread drives every request over epoll, so
@@ -47,6 +49,8 @@ class CurlHttpClient final : public core::HttpClient {
     void loop();
     void start(std::unique_ptr<Transfer> transfer);
     void finish(Transfer* transfer, int curl_code);
+    /// `url` parsed, when it was requested before (nullptr: pass the text).
+    ::Curl_URL* parsed_url(const std::string& url);
     void sweep();
     void collect();
     void wake();
@@ -68,7 +72,13 @@ class CurlHttpClient final : public core::HttpClient {
     std::vector<std::unique_ptr<Transfer>> m_incoming;
     std::unordered_map<Transfer*, std::unique_ptr<Transfer>> m_active;  // I/O thread only
     static constexpr std::size_t k_spare_handles = 64;
-    std::vector<void*> m_spare;  // CURL* easy handles to reuse; I/O thread only
+    struct SpareHandle {
+        void* easy;         // CURL*
+        std::string shape;  // the kind of request it is set up for
+    };
+    std::vector<SpareHandle> m_spare;  // easy handles to reuse; I/O thread only
+    /// URLs requested before, parsed (CURLU*; nullptr when seen once). I/O thread only.
+    std::unordered_map<std::string, void*> m_urls;
     /// The sockets in the epoll set and the events asked for. A socket curl lets go of stays in
     /// the set, unwanted, so that the next request on the same connection takes one
     /// epoll_ctl, not three; should it turn readable meanwhile (the server closed it), it

@@ -84,6 +84,80 @@ TEST_CASE("GET and POST carry headers and bodies both ways", "[http]") {
     CHECK(third.header("user-agent") == "sota-test/1");
 }
 
+TEST_CASE("reused handles carry nothing from one kind of request to the next", "[http]") {
+    FakeHttpServer server;
+    for (const char* method : {"GET", "POST", "HEAD", "PUT"}) {
+        server.route(method, "/any", [](const FakeRequest& r, FakeConnection& c) {
+            c.respond(200, r.method + " " + r.body);
+        });
+    }
+    server.route("GET", "/moved", [&server](const FakeRequest&, FakeConnection& c) {
+        c.respond(302, "", {{"Location", server.base_url() + "/any?to=1"}});
+    });
+    adapters::CurlHttpClient client;
+    auto post = get(server.base_url() + "/any");
+    post.method = "POST";
+    post.body = "first";
+    post.accept_compressed = false;
+    auto put = post;
+    put.method = "PUT";
+    put.body = "third";
+    auto head = get(server.base_url() + "/any?head=1");
+    head.method = "HEAD";
+    auto follow = get(server.base_url() + "/moved");
+    follow.max_redirects = 3;
+    auto capped = get(server.base_url() + "/any");
+    capped.max_response_bytes = 3;
+    // Twice round: the second time every handle comes back from a request of another kind or
+    // of the same kind, and the URLs are ones seen before.
+    for (int round = 0; round < 2; ++round) {
+        const std::size_t before = server.requests().size();
+        auto posted = client.perform(post);
+        REQUIRE(posted);
+        CHECK(posted->body == "POST first");
+        auto plain = client.perform(get(server.base_url() + "/any"));
+        REQUIRE(plain);
+        CHECK(plain->body == "GET ");
+        auto headed = client.perform(head);
+        REQUIRE(headed);
+        CHECK(headed->status == 200);
+        CHECK(headed->body.empty());
+        auto redirected = client.perform(follow);
+        REQUIRE(redirected);
+        CHECK(redirected->status == 200);
+        CHECK(redirected->effective_url == server.base_url() + "/any?to=1");
+        auto not_followed = client.perform(get(server.base_url() + "/moved"));
+        REQUIRE(not_followed);
+        CHECK(not_followed->status == 302);
+        auto too_big = client.perform(capped);
+        REQUIRE_FALSE(too_big);
+        CHECK(too_big.error().code == "http.too_large");
+        auto uncapped = client.perform(get(server.base_url() + "/any"));
+        REQUIRE(uncapped);
+        CHECK(uncapped->body == "GET ");
+        auto putted = client.perform(put);
+        REQUIRE(putted);
+        CHECK(putted->body == "PUT third");
+        const auto seen = server.requests();
+        REQUIRE(seen.size() == before + 9);
+        CHECK(seen[before].method == "POST");
+        CHECK(seen[before].header("accept-encoding").empty());
+        CHECK(seen[before + 1].method == "GET");
+        CHECK(seen[before + 1].body.empty());
+        CHECK(seen[before + 1].header("content-length").empty());
+        CHECK(seen[before + 1].header("accept-encoding").find("gzip") != std::string::npos);
+        CHECK(seen[before + 2].method == "HEAD");
+        CHECK(seen[before + 2].query == "head=1");
+        CHECK(seen[before + 8].method == "PUT");
+    }
+    // A URL libcurl cannot parse fails the same way whether seen before or not.
+    for (int i = 0; i < 2; ++i) {
+        auto bad = client.perform(get("http://exa mple.com:99999/"));
+        REQUIRE_FALSE(bad);
+        CHECK(bad.error().code == "http.bad_url");
+    }
+}
+
 TEST_CASE("connections are reused across requests", "[http]") {
     FakeHttpServer server;
     server.route("GET", "/", [](const FakeRequest&, FakeConnection& c) { c.respond(200, "ok"); });
