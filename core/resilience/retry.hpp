@@ -33,6 +33,25 @@ struct RetryPolicy {
     Millis max_server_delay{60'000};  ///< a longer delay asked by the server is cut to this
 };
 
+/// SplitMix64: a generator with one word of state, so seeding one per call costs nothing
+/// (seeding a Mersenne Twister writes 312 words, and every provider call makes a Backoff).
+class SplitMix64 {
+  public:
+    using result_type = std::uint64_t;
+    explicit SplitMix64(std::uint64_t seed) : m_state(seed) {}
+    static constexpr result_type min() { return 0; }
+    static constexpr result_type max() { return ~result_type{0}; }
+    result_type operator()() {
+        std::uint64_t z = (m_state += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+
+  private:
+    std::uint64_t m_state;
+};
+
 /// Computes successive retry delays for one call. Not thread-safe (one per call).
 class Backoff {
   public:
@@ -47,7 +66,7 @@ class Backoff {
 
   private:
     RetryPolicy m_policy;
-    std::mt19937_64 m_rng;
+    SplitMix64 m_rng;
     Millis m_previous{0};
 };
 

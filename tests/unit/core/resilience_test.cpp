@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <set>
 #include <thread>
 
 #include "core/resilience/cache.hpp"
@@ -25,6 +26,8 @@ TEST_CASE("backoff follows 2, 4, 8, 16, 32 s with jitter inside its bounds", "[r
     CHECK(none_jitter.next(1, std::nullopt) == 2s);
     CHECK(none_jitter.next(5, std::nullopt) == 32s);
     CHECK(none_jitter.next(7, std::nullopt) == 60s);  // capped
+    std::set<long> first_delays;
+    double first_sum = 0;
     for (std::uint64_t seed = 0; seed < 200; ++seed) {
         Backoff b(policy, seed);
         for (int retry = 1; retry <= 5; ++retry) {
@@ -32,8 +35,15 @@ TEST_CASE("backoff follows 2, 4, 8, 16, 32 s with jitter inside its bounds", "[r
             const double base = 1000.0 * (1 << retry);
             CHECK(d >= static_cast<long>(base * 0.8) - 1);
             CHECK(d <= static_cast<long>(base * 1.2) + 1);
+            if (retry == 1) {
+                first_delays.insert(d);
+                first_sum += static_cast<double>(d);
+            }
         }
     }
+    // Neighbouring seeds give spread delays around the base, not one value.
+    CHECK(first_delays.size() > 150);
+    CHECK(first_sum / 200 == Approx(2000).epsilon(0.05));
     auto full = policy;
     full.jitter = Jitter::full;
     auto decorrelated = policy;
