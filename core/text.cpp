@@ -1,5 +1,7 @@
 #include "core/text.hpp"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cctype>
 #include <ctime>
@@ -36,6 +38,55 @@ std::string iso8601_utc(std::chrono::system_clock::time_point time) {
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
+}
+
+bool append_json_string(std::string& out, std::string_view text) {
+    if (!simdjson::validate_utf8(text.data(), text.size())) {
+        return false;
+    }
+    out.reserve(out.size() + text.size() + 2);
+    out += '"';
+    std::size_t run = 0;  // start of the plain characters not yet copied
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        out.append(text.data() + run, i - run);
+        run = i + 1;
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default: {
+                static constexpr char k_hex[] = "0123456789abcdef";
+                out += "\\u00";
+                out += k_hex[c >> 4];
+                out += k_hex[c & 0xF];
+            }
+        }
+    }
+    out.append(text.data() + run, text.size() - run);
+    out += '"';
+    return true;
 }
 
 }  // namespace sota::core

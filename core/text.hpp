@@ -15,6 +15,11 @@ std::string trim(std::string_view text);
 /// A base URL without trailing slashes, ready to have "/path" appended.
 std::string without_trailing_slashes(std::string_view url);
 
+/// Appends `text` to `out` as a JSON string, quoted and escaped as nlohmann::json::dump()
+/// escapes it (UTF-8 kept as it is). Returns false, appending nothing, if `text` is not valid
+/// UTF-8. Runs of plain characters are copied whole: prompts are kilobytes long.
+bool append_json_string(std::string& out, std::string_view text);
+
 /// "2026-11-24T05:48:00Z": a UTC time to the second.
 std::string iso8601_utc(std::chrono::system_clock::time_point time);
 

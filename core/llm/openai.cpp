@@ -30,18 +30,22 @@ FinishReason OpenAiProvider::normalize_finish(std::string_view raw) const {
     return FinishReason::other;
 }
 
-HttpRequest OpenAiProvider::build(const Request& request, bool stream) const {
-    const ModelQuirk quirk = quirk_for(request.model);
-    json body;
-    body["model"] = request.model;
-    // Messages are built member by member: a braced list first builds a two-element array per
-    // member, which for every request of a busy daemon added up.
-    json& messages = body["messages"];
-    messages = json::array();
-    auto add = [&messages](const std::string& role, const std::string& content) {
-        json& m = messages.emplace_back(json::object());
-        m["role"] = role;
-        m["content"] = content;
+namespace {
+
+/// `body` with "messages" (the request's system prompt and messages) as JSON text, members in
+/// the order json::dump() writes them. The messages, which hold the prompts, are written
+/// straight to text: building them as JSON values and dumping them went through every
+/// character several times. Text that is not UTF-8 goes through json::dump(), which refuses it
+/// as it always did.
+std::string with_messages(json& body, const Request& request) {
+    std::string messages = "[";
+    bool utf8 = true;
+    auto add = [&](const std::string& role, const std::string& content) {
+        messages += messages.size() > 1 ? ",{\"content\":" : "{\"content\":";
+        utf8 = utf8 && append_json_string(messages, content);
+        messages += ",\"role\":";
+        utf8 = utf8 && append_json_string(messages, role);
+        messages += '}';
     };
     if (!request.system.empty()) {
         add("system", request.system);
@@ -49,35 +53,42 @@ HttpRequest OpenAiProvider::build(const Request& request, bool stream) const {
     for (const auto& m : request.messages) {
         add(m.role, m.content);
     }
-    if (request.temperature && !quirk.omits("temperature")) {
-        body["temperature"] = *request.temperature;
+    messages += ']';
+    if (!utf8) {
+        json& list = body["messages"];
+        list = json::array();
+        if (!request.system.empty()) {
+            list.push_back({{"role", "system"}, {"content", request.system}});
+        }
+        for (const auto& m : request.messages) {
+            list.push_back({{"role", m.role}, {"content", m.content}});
+        }
+        return body.dump();
     }
-    if (request.max_output_tokens) {
-        const std::string field =
-            quirk.max_tokens_field.empty() ? "max_tokens" : quirk.max_tokens_field;
-        body[field] = *request.max_output_tokens;
+    std::string out = "{";
+    bool placed = false;
+    auto member = [&out](const std::string& key, const std::string& value) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        out += '"';
+        out += key;  // the keys here need no escaping
+        out += "\":";
+        out += value;
+    };
+    for (const auto& [key, value] : body.items()) {
+        if (!placed && key > "messages") {
+            member("messages", messages);
+            placed = true;
+        }
+        member(key, value.dump());
     }
-    if (request.output_schema) {
-        body["response_format"] = {{"type", "json_schema"},
-                                   {"json_schema",
-                                    {{"name", request.schema_name},
-                                     {"schema", *request.output_schema},
-                                     {"strict", true}}}};
+    if (!placed) {
+        member("messages", messages);
     }
-    if (stream) {
-        body["stream"] = true;
-        body["stream_options"] = {{"include_usage", true}};
-    }
-    const std::string base = without_trailing_slashes(endpoint().base_url);
-    HttpRequest http = base_request(base + "/chat/completions", stream);
-    if (!endpoint().api_key.empty()) {
-        http.headers.emplace_back("Authorization", "Bearer " + endpoint().api_key);
-    }
-    http.body = body.dump();
-    return http;
+    out += '}';
+    return out;
 }
-
-namespace {
 
 void read_usage(const json& usage, Usage& out) {
     if (!usage.is_object()) {
@@ -124,6 +135,38 @@ std::optional<std::string_view> text_at(simdjson::dom::object object, const char
 }
 
 }  // namespace
+
+HttpRequest OpenAiProvider::build(const Request& request, bool stream) const {
+    const ModelQuirk quirk = quirk_for(request.model);
+    json body;
+    body["model"] = request.model;
+    if (request.temperature && !quirk.omits("temperature")) {
+        body["temperature"] = *request.temperature;
+    }
+    if (request.max_output_tokens) {
+        const std::string field =
+            quirk.max_tokens_field.empty() ? "max_tokens" : quirk.max_tokens_field;
+        body[field] = *request.max_output_tokens;
+    }
+    if (request.output_schema) {
+        body["response_format"] = {{"type", "json_schema"},
+                                   {"json_schema",
+                                    {{"name", request.schema_name},
+                                     {"schema", *request.output_schema},
+                                     {"strict", true}}}};
+    }
+    if (stream) {
+        body["stream"] = true;
+        body["stream_options"] = {{"include_usage", true}};
+    }
+    const std::string base = without_trailing_slashes(endpoint().base_url);
+    HttpRequest http = base_request(base + "/chat/completions", stream);
+    if (!endpoint().api_key.empty()) {
+        http.headers.emplace_back("Authorization", "Bearer " + endpoint().api_key);
+    }
+    http.body = with_messages(body, request);
+    return http;
+}
 
 // A chat completion is read with simdjson: the whole body is still checked to be JSON, in one
 // pass that allocates nothing per value. nlohmann's parser (even its SAX interface) went through

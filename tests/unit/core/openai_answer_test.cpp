@@ -2,6 +2,7 @@
 
 #include "core/http.hpp"
 #include "core/llm/llm.hpp"
+#include "core/text.hpp"
 
 using namespace sota::core;
 
@@ -74,5 +75,115 @@ TEST_CASE("an answer without choices, or not JSON, is a malformed answer", "[llm
         auto r = answer(body);
         REQUIRE_FALSE(r);
         CHECK(r.error().code.find("malformed") != std::string::npos);
+    }
+}
+
+namespace {
+
+/// Keeps every request's body and answers each with a short completion.
+class CapturingHttp final : public HttpClient {
+  public:
+    void send(HttpRequest request, HttpCallback done) override {
+        bodies.push_back(request.body);
+        HttpResponse r;
+        r.status = 200;
+        r.body = R"({"choices":[{"finish_reason":"stop","message":{"content":"ok"}}]})";
+        done(std::move(r));
+    }
+    std::vector<std::string> bodies;
+};
+
+/// The body an OpenAI-style provider of `kind` sends for `request` ("" if it sent none).
+std::string sent_body(const llm::Request& request, ProviderKind kind = ProviderKind::openai) {
+    CapturingHttp http;
+    llm::Endpoint endpoint;
+    endpoint.base_url = "http://127.0.0.1:9/v1";
+    endpoint.api_key = "sk-test";
+    auto provider = llm::make_provider(kind, http, endpoint, llm::ModelQuirks::built_in());
+    (void)provider->complete_sync(request);
+    return http.bodies.empty() ? "" : http.bodies.front();
+}
+
+}  // namespace
+
+TEST_CASE("a chat request's body is the JSON document json::dump() would write", "[llm]") {
+    using nlohmann::json;
+    const std::string awkward =
+        "Quotes \" and \\ backslashes, tabs\tand\nnewlines\r, \b\f, a bell \x07, DEL \x7f, "
+        "caf\xc3\xa9 \xe2\x98\x95 \xf0\x9f\x98\x80";
+
+    llm::Request plain;
+    plain.model = "gpt-4o-mini";
+    plain.messages.push_back({"user", "Write about espresso."});
+    CHECK(sent_body(plain) ==
+          json({{"model", "gpt-4o-mini"},
+                {"messages",
+                 json::array({{{"role", "user"}, {"content", "Write about espresso."}}})}})
+              .dump());
+
+    llm::Request full;
+    full.model = "gpt-4o-mini";
+    full.system = "You are terse.";
+    full.messages.push_back({"user", std::string("first ") + '\0' + " part"});
+    full.messages.push_back({"assistant", awkward});
+    full.messages.push_back({"user", ""});
+    full.temperature = 0.7;
+    full.max_output_tokens = 300;
+    full.output_schema = json{{"type", "object"}, {"properties", {{"a", {{"type", "string"}}}}}};
+    full.schema_name = "answer";
+    json messages = json::array();
+    messages.push_back({{"role", "system"}, {"content", "You are terse."}});
+    for (const auto& m : full.messages) {
+        messages.push_back({{"role", m.role}, {"content", m.content}});
+    }
+    json expected = {{"model", "gpt-4o-mini"},
+                     {"messages", messages},
+                     {"temperature", 0.7},
+                     {"max_completion_tokens", 300},
+                     {"response_format",
+                      {{"type", "json_schema"},
+                       {"json_schema",
+                        {{"name", "answer"}, {"schema", *full.output_schema}, {"strict", true}}}}}};
+    CHECK(sent_body(full) == expected.dump());
+
+    // An o-series model: no temperature.
+    full.model = "o3-mini";
+    expected["model"] = "o3-mini";
+    expected.erase("temperature");
+    CHECK(sent_body(full) == expected.dump());
+
+    // An OpenAI-compatible server: the other max-tokens field.
+    expected.erase("max_completion_tokens");
+    expected["max_tokens"] = 300;
+    expected["temperature"] = 0.7;
+    CHECK(sent_body(full, ProviderKind::openai_compatible) == expected.dump());
+
+    // Text that is not UTF-8 is refused as json::dump() refuses it.
+    llm::Request broken = plain;
+    broken.messages.front().content = "bad \xc3\x28 byte";
+    CHECK_THROWS_AS(sent_body(broken), json::type_error);
+}
+
+TEST_CASE("JSON strings are escaped as json::dump() escapes them, and only valid UTF-8", "[llm]") {
+    using nlohmann::json;
+    std::string every_byte;
+    for (int c = 1; c < 0x80; ++c) {
+        every_byte += static_cast<char>(c);
+    }
+    for (const std::string text :
+         {std::string(), std::string("plain"), every_byte, std::string("\0\x1f", 2),
+          std::string(
+              "\xc2\x80 \xdf\xbf \xe0\xa0\x80 \xef\xbf\xbf \xf0\x90\x80\x80 \xf4\x8f\xbf\xbf")}) {
+        std::string out = "x";
+        REQUIRE(append_json_string(out, text));
+        CHECK(out == "x" + json(text).dump());
+    }
+    // Overlong, surrogate, truncated, past U+10FFFF, a stray continuation byte.
+    for (const std::string bad :
+         {"\xc0\xaf", "\xed\xa0\x80", "\xe2\x82", "\xf4\x90\x80\x80", "\x80"}) {
+        std::string out = "x";
+        CHECK_FALSE(append_json_string(out, "ok " + bad));
+        CHECK(out == "x");
+        CHECK_THROWS_AS(json("ok " + bad).dump(), json::type_error);
     }
 }
