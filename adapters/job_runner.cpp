@@ -48,7 +48,7 @@ class RedactingStoreReporter final : public core::pipeline::Reporter {
         if (!wants(event.type)) {
             return;
         }
-        std::string text = event.data.dump();
+        std::string text = core::dump_json(event.data);
         if (m_redactor.contains_secret(text)) {
             text = m_redactor.redact(text);
         }

@@ -6,6 +6,7 @@
 #include "adapters/sqlite_store.hpp"
 #include "adapters/sqlite_time.hpp"
 #include "core/fiber.hpp"
+#include "core/text.hpp"
 
 namespace sota::adapters {
 
@@ -22,7 +23,7 @@ core::Unexpected store_error(const std::string& what, const std::exception& e) {
 }
 
 std::string dump_or_null(const json& value) {
-    return value.is_null() ? std::string() : value.dump();
+    return value.is_null() ? std::string() : core::dump_json(value);
 }
 
 json parse_or_null(const SQLite::Column& column) {
@@ -306,8 +307,8 @@ core::Status SqliteStore::save_checkpoint(const std::string& job_id, const Check
             "finished_at) VALUES (?, ?, ?, ?, ?, ?)");
         // Texts are bound without a copy (they outlive exec()): a step's artifacts are a whole
         // article.
-        const std::string artifacts = c.artifacts.dump();
-        const std::string usage = c.usage.dump();
+        const std::string artifacts = core::dump_json(c.artifacts);
+        const std::string usage = core::dump_json(c.usage);
         q.bindNoCopy(1, job_id);
         q.bindNoCopy(2, c.step);
         q.bindNoCopy(3, artifacts);
@@ -351,7 +352,7 @@ core::Status SqliteStore::drop_checkpoint(const std::string& job_id, const std::
 }
 
 std::int64_t SqliteStore::append_event(const Event& event) {
-    return append_event_json(event, event.data.dump());
+    return append_event_json(event, core::dump_json(event.data));
 }
 
 std::int64_t SqliteStore::append_event_json(const Event& event, std::string data_json) {

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <ctime>
+#include <nlohmann/json.hpp>
 
 namespace sota::core {
 
@@ -87,6 +89,80 @@ bool append_json_string(std::string& out, std::string_view text) {
     out.append(text.data() + run, text.size() - run);
     out += '"';
     return true;
+}
+
+namespace {
+
+/// Appends `value` as dump() writes it; false if a text in it is not UTF-8.
+bool append_json(std::string& out, const nlohmann::json& value) {
+    using value_t = nlohmann::json::value_t;
+    switch (value.type()) {
+        case value_t::object: {
+            out += '{';
+            bool first = true;
+            for (auto it = value.begin(); it != value.end(); ++it) {
+                if (!first) {
+                    out += ',';
+                }
+                first = false;
+                if (!append_json_string(out, it.key())) {
+                    return false;
+                }
+                out += ':';
+                if (!append_json(out, it.value())) {
+                    return false;
+                }
+            }
+            out += '}';
+            return true;
+        }
+        case value_t::array: {
+            out += '[';
+            bool first = true;
+            for (const auto& item : value) {
+                if (!first) {
+                    out += ',';
+                }
+                first = false;
+                if (!append_json(out, item)) {
+                    return false;
+                }
+            }
+            out += ']';
+            return true;
+        }
+        case value_t::string:
+            return append_json_string(out, value.get_ref<const std::string&>());
+        case value_t::boolean:
+            out += value.get<bool>() ? "true" : "false";
+            return true;
+        case value_t::null:
+            out += "null";
+            return true;
+        case value_t::number_integer:
+        case value_t::number_unsigned: {
+            char digits[24];
+            const auto end =
+                value.type() == value_t::number_integer
+                    ? std::to_chars(digits, digits + sizeof digits, value.get<std::int64_t>()).ptr
+                    : std::to_chars(digits, digits + sizeof digits, value.get<std::uint64_t>()).ptr;
+            out.append(digits, end);
+            return true;
+        }
+        default:  // floating point (and binary): as the serializer writes them
+            out += value.dump();
+            return true;
+    }
+}
+
+}  // namespace
+
+std::string dump_json(const nlohmann::json& value) {
+    std::string out;
+    if (!append_json(out, value)) {
+        return value.dump();
+    }
+    return out;
 }
 
 }  // namespace sota::core

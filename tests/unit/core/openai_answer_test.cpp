@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <limits>
 
 #include "core/http.hpp"
 #include "core/llm/llm.hpp"
@@ -186,4 +187,23 @@ TEST_CASE("JSON strings are escaped as json::dump() escapes them, and only valid
         CHECK(out == "x");
         CHECK_THROWS_AS(json("ok " + bad).dump(), json::type_error);
     }
+}
+
+TEST_CASE("documents are written as json::dump() writes them", "[llm]") {
+    using nlohmann::json;
+    const json doc = {
+        {"article", "# Title\n\n\"Quoted\" \\ text\twith caf\xc3\xa9 and \xf0\x9f\x98\x80"},
+        {"empty", json::object()},
+        {"list", json::array({1, -2, 0, std::numeric_limits<std::int64_t>::min(),
+                              std::numeric_limits<std::uint64_t>::max(), 0.1, -0.0, 3.0, 1e300,
+                              2.5e-8, true, false, nullptr, json::array(), "x"})},
+        {"nested", {{"z", {{"k\xc3\xa9y", "v"}}}, {"a", json::array({json::object()})}}},
+        {"\x01key with control", "\x1f"}};
+    CHECK(dump_json(doc) == doc.dump());
+    for (const json& scalar :
+         {json(nullptr), json(42), json(-7), json(1.5), json("s"), json(true)}) {
+        CHECK(dump_json(scalar) == scalar.dump());
+    }
+    CHECK_THROWS_AS(dump_json(json{{"bad", "\xc3\x28"}}), json::type_error);
+    CHECK_THROWS_AS(dump_json(json{{"\xff", 1}}), json::type_error);
 }
