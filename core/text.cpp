@@ -3,8 +3,10 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <ctime>
 #include <nlohmann/json.hpp>
 
@@ -43,14 +45,14 @@ std::string iso8601_utc(std::chrono::system_clock::time_point time) {
 }
 
 bool append_json_string(std::string& out, std::string_view text) {
-    if (!simdjson::validate_utf8(text.data(), text.size())) {
-        return false;
-    }
+    const std::size_t before = out.size();
     out.reserve(out.size() + text.size() + 2);
     out += '"';
-    std::size_t run = 0;  // start of the plain characters not yet copied
+    std::size_t run = 0;     // start of the plain characters not yet copied
+    unsigned char high = 0;  // any byte above 0x7f: the text is checked for UTF-8 at the end
     for (std::size_t i = 0; i < text.size(); ++i) {
         const auto c = static_cast<unsigned char>(text[i]);
+        high |= c;
         if (c >= 0x20 && c != '"' && c != '\\') {
             continue;
         }
@@ -85,6 +87,10 @@ bool append_json_string(std::string& out, std::string_view text) {
                 out += k_hex[c & 0xF];
             }
         }
+    }
+    if ((high & 0x80) != 0 && !simdjson::validate_utf8(text.data(), text.size())) {
+        out.resize(before);
+        return false;
     }
     out.append(text.data() + run, text.size() - run);
     out += '"';
@@ -149,7 +155,21 @@ bool append_json(std::string& out, const nlohmann::json& value) {
             out.append(digits, end);
             return true;
         }
-        default:  // floating point (and binary): as the serializer writes them
+        case value_t::number_float: {
+            // The serializer's own formatting (shortest round-trip digits, "1.0" for whole
+            // numbers, null for NaN and infinities), without building a serializer per number.
+            const double x = value.get<double>();
+            if (!std::isfinite(x)) {
+                out += "null";
+                return true;
+            }
+            std::array<char, 64> digits{};
+            const char* end =
+                nlohmann::detail::to_chars(digits.data(), digits.data() + digits.size(), x);
+            out.append(digits.data(), static_cast<std::size_t>(end - digits.data()));
+            return true;
+        }
+        default:  // binary: as the serializer writes it
             out += value.dump();
             return true;
     }
