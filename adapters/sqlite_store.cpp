@@ -225,7 +225,9 @@ SQLite::Statement& SqliteStore::cached_locked(const char* sql) {
     if (!slot) {
         slot = std::make_unique<SQLite::Statement>(*m_db, sql);
     } else {
-        slot->reset();
+        // tryReset: sqlite3_reset() repeats the error of the statement's last failed run (a
+        // duplicate key, say), which reset() would throw, failing this use too.
+        (void)slot->tryReset();
         slot->clearBindings();
     }
     return *slot;

@@ -126,6 +126,26 @@ TEST_CASE("job counts by state follow every change, and an older schema's jobs a
           std::map<std::string, std::int64_t>{{"completed", 2}, {"queued", 2}, {"running", 1}});
 }
 
+TEST_CASE("a write that failed does not fail the next one", "[store]") {
+    auto opened = adapters::SqliteStore::open(":memory:");
+    REQUIRE(opened);
+    auto& store = **opened;
+    auto job = [](const std::string& id) {
+        core::pipeline::JobRecord j;
+        j.id = id;
+        j.created_at = j.updated_at = std::chrono::system_clock::now();
+        return j;
+    };
+    REQUIRE(store.create_job(job("a")));
+    CHECK_FALSE(store.create_job(job("a")));  // the id is taken
+    REQUIRE(store.create_job(job("b")));      // the same statement, right after its failure
+    CHECK_FALSE(store.create_jobs({job("c"), job("c")}));  // the batch's second is taken
+    REQUIRE(store.create_jobs({job("d"), job("e")}));
+    CHECK(store.get_job("b"));
+    CHECK(store.get_job("e"));
+    CHECK_FALSE(store.get_job("c"));  // the failed batch left nothing
+}
+
 TEST_CASE("cache rows round-trip, prune and clear by kind", "[store]") {
     auto store = adapters::SqliteStore::open(":memory:");
     REQUIRE(store);
