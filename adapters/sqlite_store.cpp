@@ -203,6 +203,16 @@ const std::vector<const char*> k_migrations = {
             ON CONFLICT (state) DO UPDATE SET jobs = jobs + 1;
     END;
     )SQL",
+    // 11: a new job's workflow column holds "sha256:" and the digest of its workflow document,
+    // which is stored once here: a batch's ten thousand jobs carried ten thousand copies of a
+    // document of a few kilobytes, rewritten with every change of a job's row. Jobs stored
+    // before keep their own copy, which is read as before.
+    R"SQL(
+    CREATE TABLE workflows (
+        digest TEXT PRIMARY KEY,
+        doc TEXT NOT NULL
+    );
+    )SQL",
 };
 
 }  // namespace

@@ -194,16 +194,21 @@ class SqliteStore final : public core::resilience::CacheStore,
         std::string data;  // JSON text
     };
     std::vector<PendingEvent> m_pending_events;
-    /// The last few workflows stored or read, as text and parsed: a batch's jobs share one, and
-    /// parsing it again for every claim (or printing it for every insert) was a real share of a
-    /// job's cost. Most recent first.
+    /// The last few workflows stored or read, as text, parsed, and as the reference jobs carry
+    /// ("sha256:" and the text's digest; the text itself is in the workflows table): a batch's
+    /// jobs share one, and parsing it again for every claim (or printing it for every insert)
+    /// was a real share of a job's cost. Most recent first.
     struct KnownWorkflow {
         std::string text;
         std::shared_ptr<const nlohmann::json> doc;
+        std::string ref;  // "" until needed, for one read from an older job's own text
     };
     std::vector<KnownWorkflow> m_workflows;
-    const KnownWorkflow& known_workflow_locked(std::string text);
-    const KnownWorkflow& known_workflow_locked(const std::shared_ptr<const nlohmann::json>& doc);
+    /// A job's workflow column: a reference, or (jobs stored before schema 11) the text.
+    KnownWorkflow& known_workflow_locked(std::string column);
+    KnownWorkflow& known_workflow_locked(const std::shared_ptr<const nlohmann::json>& doc);
+    /// The reference a new job stores, with the text in the workflows table.
+    std::string workflow_ref_locked(const std::shared_ptr<const nlohmann::json>& doc);
     core::pipeline::JobRecord job_from_row_locked(SQLite::Statement& q);
     std::shared_ptr<Group> m_group;  // the open group transaction, if any
     GroupStats m_group_stats;

@@ -2,10 +2,13 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <cstring>
+
 #include "adapters/recent.hpp"
 #include "adapters/sqlite_store.hpp"
 #include "adapters/sqlite_time.hpp"
 #include "core/fiber.hpp"
+#include "core/sha256.hpp"
 #include "core/text.hpp"
 
 namespace sota::adapters {
@@ -33,31 +36,60 @@ json parse_or_null(const SQLite::Column& column) {
     return json::parse(column.getString(), nullptr, false);
 }
 
+/// How a job's workflow column names a document of the workflows table.
+constexpr const char* k_workflow_ref = "sha256:";
+
 constexpr const char* k_job_columns =
     "SELECT id, spec, workflow, state, current_step, attempts, error, result, created_at, "
     "updated_at, owner_pid, queue, priority, idempotency_key, batch_id FROM jobs ";
 
 }  // namespace
 
-const SqliteStore::KnownWorkflow& SqliteStore::known_workflow_locked(std::string text) {
-    if (const auto* known =
-            find_recent(m_workflows, [&](const KnownWorkflow& k) { return k.text == text; })) {
+SqliteStore::KnownWorkflow& SqliteStore::known_workflow_locked(std::string column) {
+    const bool is_ref = column.rfind(k_workflow_ref, 0) == 0;
+    if (auto* known = find_recent(m_workflows, [&](const KnownWorkflow& k) {
+            return is_ref ? k.ref == column : k.text == column;
+        })) {
         return *known;
+    }
+    std::string text;
+    if (is_ref) {
+        SQLite::Statement& q = cached_locked("SELECT doc FROM workflows WHERE digest = ?");
+        q.bind(1, column.substr(std::strlen(k_workflow_ref)));
+        text = q.executeStep() ? q.getColumn(0).getString() : "null";  // null: a lost document
+    } else {
+        text = std::move(column);
+        column.clear();
     }
     json parsed = json::parse(text, nullptr, false);
     auto doc = parsed.is_object() ? std::make_shared<const json>(std::move(parsed)) : nullptr;
-    return add_recent(m_workflows, KnownWorkflow{std::move(text), std::move(doc)});
+    return add_recent(m_workflows,
+                      KnownWorkflow{std::move(text), std::move(doc), is_ref ? column : ""});
 }
 
-const SqliteStore::KnownWorkflow& SqliteStore::known_workflow_locked(
+std::string SqliteStore::workflow_ref_locked(const std::shared_ptr<const json>& doc) {
+    KnownWorkflow& known = known_workflow_locked(doc);
+    if (known.ref.empty()) {
+        known.ref = k_workflow_ref + core::sha256_hex(known.text);
+    }
+    // Every insert says so again: a transaction that stored it may have been rolled back.
+    SQLite::Statement& q =
+        cached_locked("INSERT OR IGNORE INTO workflows (digest, doc) VALUES (?, ?)");
+    q.bindNoCopy(1, known.ref.c_str() + std::strlen(k_workflow_ref));
+    q.bindNoCopy(2, known.text);
+    q.exec();
+    return known.ref;
+}
+
+SqliteStore::KnownWorkflow& SqliteStore::known_workflow_locked(
     const std::shared_ptr<const json>& doc) {
     // The jobs of a batch share one document: the pointer usually answers.
-    if (const auto* known = find_recent(m_workflows, [&](const KnownWorkflow& k) {
+    if (auto* known = find_recent(m_workflows, [&](const KnownWorkflow& k) {
             return k.doc == doc || (k.doc && *k.doc == *doc);
         })) {
         return *known;
     }
-    return add_recent(m_workflows, KnownWorkflow{doc->dump(), doc});
+    return add_recent(m_workflows, KnownWorkflow{doc->dump(), doc, ""});
 }
 
 JobRecord SqliteStore::job_from_row_locked(SQLite::Statement& q) {
@@ -188,7 +220,7 @@ void SqliteStore::insert_job_locked(const JobRecord& job) {
     q.bind(3, job.spec.workflow);
     q.bind(4, core::pipeline::to_json(job.spec).dump());
     if (job.workflow) {
-        q.bind(5, known_workflow_locked(job.workflow).text);
+        q.bind(5, workflow_ref_locked(job.workflow));
     } else {
         q.bind(5, "null");
     }

@@ -6,6 +6,7 @@
 #include "adapters/sqlite_store.hpp"
 #include "core/fiber.hpp"
 #include "core/resilience/cache.hpp"
+#include "core/sha256.hpp"
 #include "tests/support/fake_clock.hpp"
 #include "tests/support/temp_home.hpp"
 
@@ -40,9 +41,11 @@ TEST_CASE("a database from a newer sota is refused, not touched", "[store]") {
     CHECK(store.error().message.find("999") != std::string::npos);
 }
 
-/// Takes a new file back to schema 9: what migration 10 added, dropped.
+/// Takes a new file back to schema 10: what migration 11 added, dropped.
+constexpr const char* k_drop_schema_11 = "DROP TABLE workflows; ";
+/// Takes a new file back to schema 9: what migrations 10 and 11 added, dropped.
 constexpr const char* k_drop_schema_10 =
-    "DROP TRIGGER jobs_counted_insert; DROP TRIGGER jobs_counted_delete; "
+    "DROP TABLE workflows; DROP TRIGGER jobs_counted_insert; DROP TRIGGER jobs_counted_delete; "
     "DROP TRIGGER jobs_counted_update; DROP TABLE job_state_counts; ";
 
 TEST_CASE("events kept by an older schema keep their numbers, and new ones follow them",
@@ -124,6 +127,78 @@ TEST_CASE("job counts by state follow every change, and an older schema's jobs a
     CHECK(store.job_counts() == scanned);
     CHECK(scanned ==
           std::map<std::string, std::int64_t>{{"completed", 2}, {"queued", 2}, {"running", 1}});
+}
+
+TEST_CASE("jobs share one stored copy of their workflow, and older jobs keep their own",
+          "[store]") {
+    test::TempHome home;
+    const auto file = home.path() / "sota.db";
+    REQUIRE(adapters::SqliteStore::open(file));
+    const std::string legacy_doc = R"({"name":"legacy","steps":[]})";
+    {  // Schema 10, with a job that carries its workflow's whole text.
+        SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
+        db.exec(std::string(k_drop_schema_11) +
+                "INSERT INTO jobs (id, keyword, workflow_name, spec, workflow, state, created_at, "
+                "updated_at) VALUES ('old-1', 'k', 'legacy', '{}', '" +
+                legacy_doc + "', 'queued', 1, 1); PRAGMA user_version = 10");
+    }
+    auto opened = adapters::SqliteStore::open(file);
+    REQUIRE(opened);
+    auto& store = **opened;
+    CHECK(store.schema_version() == adapters::SqliteStore::latest_version());
+    auto old = store.get_job("old-1");
+    REQUIRE(old);
+    REQUIRE(old->workflow);
+    CHECK(*old->workflow == nlohmann::json::parse(legacy_doc));
+
+    const auto doc = std::make_shared<const nlohmann::json>(
+        nlohmann::json{{"name", "bench"}, {"steps", {{{"id", "s1"}, {"prompt", "Hi \"there\""}}}}});
+    auto job = [&](const std::string& id) {
+        core::pipeline::JobRecord j;
+        j.id = id;
+        j.workflow = doc;
+        j.created_at = j.updated_at = std::chrono::system_clock::now();
+        return j;
+    };
+    REQUIRE(store.create_job(job("new-1")));
+    REQUIRE(store.create_jobs({job("new-2"), job("new-3")}));
+    {
+        SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
+        CHECK(db.execAndGet("SELECT COUNT(*) FROM workflows").getInt() == 1);
+        CHECK(db.execAndGet("SELECT doc FROM workflows").getString() == doc->dump());
+        SQLite::Statement q(db, "SELECT workflow FROM jobs WHERE id LIKE 'new-%'");
+        int refs = 0;
+        while (q.executeStep()) {
+            const std::string column = q.getColumn(0).getString();
+            CHECK(column == "sha256:" + core::sha256_hex(doc->dump()));
+            ++refs;
+        }
+        CHECK(refs == 3);
+    }
+    // Another connection, which has seen none of them, reads them from the table.
+    auto other = adapters::SqliteStore::open(file);
+    REQUIRE(other);
+    for (const char* id : {"new-1", "new-3", "old-1"}) {
+        auto read = (*other)->get_job(id);
+        REQUIRE(read);
+        REQUIRE(read->workflow);
+        CHECK(*read->workflow ==
+              (std::string(id) == "old-1" ? nlohmann::json::parse(legacy_doc) : *doc));
+    }
+    // A batch that fails (a duplicate id) leaves no job; the next insert, which reuses the
+    // statement that failed, works, and stores again the document its job refers to.
+    {
+        SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
+        db.exec("DELETE FROM jobs WHERE id LIKE 'new-%'; DELETE FROM workflows");
+    }
+    CHECK_FALSE(store.create_jobs({job("new-4"), job("new-4")}));  // a duplicate id fails it
+    REQUIRE(store.create_job(job("new-5")));
+    auto fresh = adapters::SqliteStore::open(file);
+    REQUIRE(fresh);
+    auto five = (*fresh)->get_job("new-5");
+    REQUIRE(five);
+    REQUIRE(five->workflow);
+    CHECK(*five->workflow == *doc);
 }
 
 TEST_CASE("a write that failed does not fail the next one", "[store]") {
