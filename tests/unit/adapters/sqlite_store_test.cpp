@@ -221,6 +221,39 @@ TEST_CASE("a write that failed does not fail the next one", "[store]") {
     CHECK_FALSE(store.get_job("c"));  // the failed batch left nothing
 }
 
+TEST_CASE("events held back and written together keep their order and fields", "[store]") {
+    auto opened = adapters::SqliteStore::open(":memory:");
+    REQUIRE(opened);
+    auto& store = **opened;
+    // 37 events held back by the store, then written together.
+    for (int i = 0; i < 37; ++i) {
+        core::pipeline::Event e;
+        e.job_id = i % 2 ? "job_odd" : "job_even";
+        e.type = i % 3 ? core::pipeline::EventType::step_completed
+                       : core::pipeline::EventType::step_started;
+        e.step = "s" + std::to_string(i);
+        e.time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1000 + i));
+        e.data = {{"i", i}};
+        store.append_event(e);
+    }
+    REQUIRE(store.flush_events());
+    std::int64_t last = 0;
+    int expected = 0;
+    for (const auto& e : store.events("job_even", 0, 100)) {
+        CHECK(e.seq > last);
+        last = e.seq;
+        CHECK(e.step == "s" + std::to_string(expected));
+        CHECK(e.data["i"] == expected);
+        CHECK(e.type == (expected % 3 ? core::pipeline::EventType::step_completed
+                                      : core::pipeline::EventType::step_started));
+        CHECK(e.time ==
+              std::chrono::system_clock::time_point(std::chrono::milliseconds(1000 + expected)));
+        expected += 2;
+    }
+    CHECK(expected == 38);
+    CHECK(store.events("job_odd", 0, 100).size() == 18);
+}
+
 TEST_CASE("cache rows round-trip, prune and clear by kind", "[store]") {
     auto store = adapters::SqliteStore::open(":memory:");
     REQUIRE(store);
