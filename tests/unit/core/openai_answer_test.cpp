@@ -171,7 +171,7 @@ TEST_CASE("JSON strings are escaped as json::dump() escapes them, and only valid
     for (int c = 1; c < 0x80; ++c) {
         every_byte += static_cast<char>(c);
     }
-    for (const std::string text :
+    for (const std::string& text :
          {std::string(), std::string("plain"), every_byte, std::string("\0\x1f", 2),
           std::string(
               "\xc2\x80 \xdf\xbf \xe0\xa0\x80 \xef\xbf\xbf \xf0\x90\x80\x80 \xf4\x8f\xbf\xbf")}) {
