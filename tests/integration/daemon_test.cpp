@@ -126,6 +126,12 @@ TEST_CASE("sotad takes jobs over its socket: submit, wait, status, result, list"
     CHECK(daemon->stop(SIGTERM) == 0);
     CHECK_FALSE(fs::exists(socket_of(home)));
     CHECK(daemon->log().find("sotad stopped") != std::string::npos);
+    // At the default level the log has each job's start and end, not a line per step (sota
+    // logs has every event).
+    const std::string log = daemon->log();
+    CHECK(log.find("job " + id + " started") != std::string::npos);
+    CHECK(log.find("job " + id + " completed") != std::string::npos);
+    CHECK(log.find("step_completed") == std::string::npos);
 }
 
 TEST_CASE("malformed HTTP and JSON get 4xx JSON errors and the daemon stays up",
