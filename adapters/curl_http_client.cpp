@@ -319,9 +319,7 @@ CurlHttpClient::~CurlHttpClient() {
     for (const auto& spare : m_spare) {
         curl_easy_cleanup(spare.easy);
     }
-    for (const auto& [url, parsed] : m_urls) {
-        curl_url_cleanup(static_cast<CURLU*>(parsed));
-    }
+    forget_parsed_urls();
     curl_multi_cleanup(m_multi);
     curl_slist_free_all(static_cast<curl_slist*>(m_connect_to));
     ::close(m_wakeup);
@@ -510,10 +508,7 @@ CURLU* CurlHttpClient::parsed_url(const std::string& url) {
     const auto it = m_urls.find(url);
     if (it == m_urls.end()) {
         if (m_urls.size() >= k_kept) {
-            for (const auto& [text, parsed] : m_urls) {
-                curl_url_cleanup(static_cast<CURLU*>(parsed));
-            }
-            m_urls.clear();
+            forget_parsed_urls();
         }
         m_urls.emplace(url, nullptr);
         return nullptr;
@@ -529,6 +524,13 @@ CURLU* CurlHttpClient::parsed_url(const std::string& url) {
         it->second = parsed;
     }
     return static_cast<CURLU*>(it->second);
+}
+
+void CurlHttpClient::forget_parsed_urls() {
+    for (const auto& [url, parsed] : m_urls) {
+        curl_url_cleanup(static_cast<CURLU*>(parsed));
+    }
+    m_urls.clear();
 }
 
 void CurlHttpClient::finish(Transfer* t, int curl_code) {

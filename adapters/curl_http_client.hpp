@@ -51,6 +51,7 @@ class CurlHttpClient final : public core::HttpClient {
     void finish(Transfer* transfer, int curl_code);
     /// `url` parsed, when it was requested before (nullptr: pass the text).
     ::Curl_URL* parsed_url(const std::string& url);
+    void forget_parsed_urls();
     void sweep();
     void collect();
     void wake();

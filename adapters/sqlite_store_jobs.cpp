@@ -52,19 +52,20 @@ SqliteStore::KnownWorkflow& SqliteStore::known_workflow_locked(std::string colum
         })) {
         return *known;
     }
-    std::string text;
+    KnownWorkflow known;
     if (is_ref) {
         SQLite::Statement& q = cached_locked("SELECT doc FROM workflows WHERE digest = ?");
         q.bind(1, column.substr(std::strlen(k_workflow_ref)));
-        text = q.executeStep() ? q.getColumn(0).getString() : "null";  // null: a lost document
+        known.text = q.executeStep() ? q.getColumn(0).getString() : "null";  // a lost document
+        known.ref = std::move(column);
     } else {
-        text = std::move(column);
-        column.clear();
+        known.text = std::move(column);
     }
-    json parsed = json::parse(text, nullptr, false);
-    auto doc = parsed.is_object() ? std::make_shared<const json>(std::move(parsed)) : nullptr;
-    return add_recent(m_workflows,
-                      KnownWorkflow{std::move(text), std::move(doc), is_ref ? column : ""});
+    json parsed = json::parse(known.text, nullptr, false);
+    if (parsed.is_object()) {
+        known.doc = std::make_shared<const json>(std::move(parsed));
+    }
+    return add_recent(m_workflows, std::move(known));
 }
 
 std::string SqliteStore::workflow_ref_locked(const std::shared_ptr<const json>& doc) {

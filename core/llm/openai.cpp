@@ -32,64 +32,6 @@ FinishReason OpenAiProvider::normalize_finish(std::string_view raw) const {
 
 namespace {
 
-/// `body` with "messages" (the request's system prompt and messages) as JSON text, members in
-/// the order json::dump() writes them. The messages, which hold the prompts, are written
-/// straight to text: building them as JSON values and dumping them went through every
-/// character several times. Text that is not UTF-8 goes through json::dump(), which refuses it
-/// as it always did.
-std::string with_messages(json& body, const Request& request) {
-    std::string messages = "[";
-    bool utf8 = true;
-    auto add = [&](const std::string& role, const std::string& content) {
-        messages += messages.size() > 1 ? ",{\"content\":" : "{\"content\":";
-        utf8 = utf8 && append_json_string(messages, content);
-        messages += ",\"role\":";
-        utf8 = utf8 && append_json_string(messages, role);
-        messages += '}';
-    };
-    if (!request.system.empty()) {
-        add("system", request.system);
-    }
-    for (const auto& m : request.messages) {
-        add(m.role, m.content);
-    }
-    messages += ']';
-    if (!utf8) {
-        json& list = body["messages"];
-        list = json::array();
-        if (!request.system.empty()) {
-            list.push_back({{"role", "system"}, {"content", request.system}});
-        }
-        for (const auto& m : request.messages) {
-            list.push_back({{"role", m.role}, {"content", m.content}});
-        }
-        return body.dump();
-    }
-    std::string out = "{";
-    bool placed = false;
-    auto member = [&out](const std::string& key, const std::string& value) {
-        if (out.size() > 1) {
-            out += ',';
-        }
-        out += '"';
-        out += key;  // the keys here need no escaping
-        out += "\":";
-        out += value;
-    };
-    for (const auto& [key, value] : body.items()) {
-        if (!placed && key > "messages") {
-            member("messages", messages);
-            placed = true;
-        }
-        member(key, value.dump());
-    }
-    if (!placed) {
-        member("messages", messages);
-    }
-    out += '}';
-    return out;
-}
-
 void read_usage(const json& usage, Usage& out) {
     if (!usage.is_object()) {
         return;
@@ -140,6 +82,21 @@ HttpRequest OpenAiProvider::build(const Request& request, bool stream) const {
     const ModelQuirk quirk = quirk_for(request.model);
     json body;
     body["model"] = request.model;
+    // Messages are built member by member: a braced list first builds a two-element array per
+    // member, which for every request of a busy daemon added up.
+    json& messages = body["messages"];
+    messages = json::array();
+    auto add = [&messages](const std::string& role, const std::string& content) {
+        json& m = messages.emplace_back(json::object());
+        m["role"] = role;
+        m["content"] = content;
+    };
+    if (!request.system.empty()) {
+        add("system", request.system);
+    }
+    for (const auto& m : request.messages) {
+        add(m.role, m.content);
+    }
     if (request.temperature && !quirk.omits("temperature")) {
         body["temperature"] = *request.temperature;
     }
@@ -164,7 +121,8 @@ HttpRequest OpenAiProvider::build(const Request& request, bool stream) const {
     if (!endpoint().api_key.empty()) {
         http.headers.emplace_back("Authorization", "Bearer " + endpoint().api_key);
     }
-    http.body = with_messages(body, request);
+    // dump_json: the prompts are kilobytes, written in runs rather than a character at a time.
+    http.body = dump_json(body);
     return http;
 }
 
