@@ -14,6 +14,8 @@
 #include <string_view>
 
 #include "adapters/address_guard.hpp"
+#include "adapters/http_errors.hpp"
+#include "adapters/plain_http.hpp"
 #include "core/text.hpp"
 #include "core/version.hpp"
 
@@ -50,12 +52,6 @@ struct CurlHttpClient::Transfer {
 };
 
 namespace {
-
-// The URL without query or fragment, for messages: a query may carry a key (Gemini's ?key=).
-std::string safe_url(const std::string& url) {
-    const auto cut = url.find_first_of("?#");
-    return cut == std::string::npos ? url : url.substr(0, cut) + "?…";
-}
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
     auto* t = static_cast<CurlHttpClient::Transfer*>(user);
@@ -103,11 +99,6 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     auto* t = static_cast<CurlHttpClient::Transfer*>(user);
     return (t->cancelled || t->idle_expired || t->request.cancel.cancelled()) ? 1 : 0;
-}
-
-std::string seconds_text(std::chrono::milliseconds ms) {
-    return std::to_string(ms.count() / 1000) +
-           (ms.count() % 1000 ? "." + std::to_string(ms.count() % 1000 / 100) : "") + "s";
 }
 
 curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* address) {
@@ -216,40 +207,32 @@ std::pair<std::string, std::string> scheme_and_host(const std::string& url) {
 }
 
 core::Error transport_error(const CurlHttpClient::Transfer& t, CURLcode code) {
-    const std::string url = safe_url(t.request.url);
+    const auto& r = t.request;
     const std::string why = t.error_buffer[0] ? t.error_buffer : curl_easy_strerror(code);
     using core::ErrorKind;
     if (t.too_large || code == CURLE_FILESIZE_EXCEEDED) {
-        return {ErrorKind::provider, "http.too_large",
-                url + " sent more than " + std::to_string(t.request.max_response_bytes) +
-                    " bytes; raise http.max_response_size if that is expected"};
+        return http_errors::too_large(r);
     }
     if (t.blocked_address) {
-        return {ErrorKind::usage, "http.blocked_address",
-                url + " resolves to " + t.blocked_ip +
-                    ", a loopback, private or link-local address; sota does not fetch those unless "
-                    "web.allow_private is true"};
+        return http_errors::blocked_address(r, t.blocked_ip);
     }
     if (t.idle_expired) {
-        return {ErrorKind::network, "http.idle_timeout",
-                url + " sent nothing for " + seconds_text(t.request.idle_timeout) + " mid-response",
-                true};
+        return http_errors::idle_timeout(r);
     }
-    if (t.cancelled || t.request.cancel.cancelled()) {
-        return {ErrorKind::cancelled, "http.cancelled", "request to " + url + " was cancelled"};
+    if (t.cancelled || r.cancel.cancelled()) {
+        return http_errors::cancelled(r);
     }
     if (t.sink_stopped) {
-        return {ErrorKind::cancelled, "http.aborted",
-                "reading " + url + " was stopped by its reader"};
+        return http_errors::aborted(r);
     }
+    const std::string url = http_errors::safe_url(r.url);
     switch (code) {
         case CURLE_OPERATION_TIMEDOUT:
-            return {ErrorKind::network, "http.timeout", url + " timed out: " + why, true};
+            return http_errors::timed_out(r, why);
         case CURLE_COULDNT_RESOLVE_HOST:
         case CURLE_COULDNT_RESOLVE_PROXY:
         case CURLE_COULDNT_CONNECT:
-            return {ErrorKind::network, "http.connect", "cannot connect to " + url + ": " + why,
-                    true};
+            return http_errors::cannot_connect(r, why);
         case CURLE_RECV_ERROR:
         case CURLE_SEND_ERROR:
         case CURLE_GOT_NOTHING:
@@ -257,8 +240,7 @@ core::Error transport_error(const CurlHttpClient::Transfer& t, CURLcode code) {
         case CURLE_HTTP2:
         case CURLE_HTTP2_STREAM:
         case CURLE_BAD_CONTENT_ENCODING:
-            return {ErrorKind::network, "http.reset", url + " broke off the response: " + why,
-                    true};
+            return http_errors::broke_off(r, why);
         case CURLE_TOO_MANY_REDIRECTS:
             return {ErrorKind::provider, "http.redirects", url + " redirected too many times"};
         case CURLE_URL_MALFORMAT:
@@ -270,8 +252,7 @@ core::Error transport_error(const CurlHttpClient::Transfer& t, CURLcode code) {
         case CURLE_SSL_CACERT_BADFILE:
             return {ErrorKind::network, "http.tls", "TLS with " + url + " failed: " + why};
         default:
-            return {ErrorKind::network, "http.failed", "request to " + url + " failed: " + why,
-                    false};
+            return http_errors::failed(r, why);
     }
 }
 
@@ -309,6 +290,9 @@ CurlHttpClient::CurlHttpClient(Options options) : m_options(std::move(options)) 
     curl_multi_setopt(m_multi, CURLMOPT_SOCKETDATA, this);
     curl_multi_setopt(m_multi, CURLMOPT_TIMERFUNCTION, on_timer);
     curl_multi_setopt(m_multi, CURLMOPT_TIMERDATA, this);
+    if (m_options.plain_http) {
+        m_plain = std::make_unique<PlainHttp>(m_epoll, m_options.user_agent, m_in_flight);
+    }
     m_thread = std::thread([this] { loop(); });
 }
 
@@ -320,6 +304,7 @@ CurlHttpClient::~CurlHttpClient() {
         curl_easy_cleanup(spare.easy);
     }
     forget_parsed_urls();
+    m_plain.reset();
     curl_multi_cleanup(m_multi);
     curl_slist_free_all(static_cast<curl_slist*>(m_connect_to));
     ::close(m_wakeup);
@@ -409,6 +394,12 @@ void CurlHttpClient::start(std::unique_ptr<Transfer> transfer) {
                 done(core::fail(transport_error(*t, CURLE_COULDNT_CONNECT)));
                 return;
             }
+        }
+    }
+    if (m_plain && proxy.empty() && !m_connect_to) {
+        if (auto target = PlainHttp::route(r)) {
+            m_plain->start(std::move(t->request), std::move(t->done), std::move(*target));
+            return;
         }
     }
     const bool posts =
@@ -619,6 +610,11 @@ void CurlHttpClient::loop() {
         const int n = ::epoll_wait(m_epoll, events.data(), static_cast<int>(events.size()),
                                    static_cast<int>(std::max<std::int64_t>(0, wait_ms.count())));
         for (int i = 0; i < n; ++i) {
+            if (events[i].data.u64 & PlainHttp::k_tag) {
+                m_plain->on_event(static_cast<int>(events[i].data.u64 & 0xffffffffU),
+                                  events[i].events);
+                continue;
+            }
             const int fd = events[i].data.fd;
             if (fd == m_wakeup) {
                 std::uint64_t count = 0;
@@ -635,7 +631,11 @@ void CurlHttpClient::loop() {
             }
             if (const auto w = m_watched.find(fd); w == m_watched.end() || !w->second.wanted) {
                 // A connection curl is not using stirred (it was closed at the other end):
-                // it leaves the set, and curl finds it dead when it next looks.
+                // it leaves the set, and curl finds it dead when it next looks. Unless curl
+                // closed it earlier in this wake-up and PlainHttp's new socket has the number.
+                if (m_plain && m_plain->owns(fd)) {
+                    continue;
+                }
                 ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
                 m_watched.erase(fd);
                 continue;
@@ -653,6 +653,9 @@ void CurlHttpClient::loop() {
         collect();
         if (Clock::now() >= next_sweep) {
             sweep();
+            if (m_plain) {
+                m_plain->sweep(Clock::now());
+            }
             next_sweep = Clock::now() + k_sweep;
         }
     }
@@ -672,6 +675,13 @@ void CurlHttpClient::loop() {
         t->cancelled = true;
         finish(t, CURLE_ABORTED_BY_CALLBACK);
     }
+    if (m_plain) {
+        m_plain->cancel_all();
+    }
+}
+
+std::size_t CurlHttpClient::plain_requests() const {
+    return m_plain ? m_plain->requests() : 0;
 }
 
 }  // namespace sota::adapters

@@ -15,11 +15,15 @@ struct Curl_URL;  // CURLU, <curl/urlapi.h>
 
 namespace sota::adapters {
 
+class PlainHttp;
+
 /// HttpClient on libcurl's multi interface: one I/O thread drives every request over epoll, so
 /// thousands can be in flight without a thread each and a wake-up costs the same for any number.
 /// Connections are reused; HTTP/2 is used where a TLS server offers it; gzip/deflate/brotli/zstd
 /// bodies are accepted and decoded; proxies come from the standard environment variables (loopback
-/// is never proxied). Thread-safe.
+/// is never proxied). Requests to a plain-HTTP server named by its IP address or localhost that ask
+/// for no compression (model APIs on this machine or the local network) skip libcurl and go over
+/// PlainHttp, on the same thread and epoll set (Options::plain_http). Thread-safe.
 class CurlHttpClient final : public core::HttpClient {
   public:
     struct Options {
@@ -27,6 +31,10 @@ class CurlHttpClient final : public core::HttpClient {
         /// curl --connect-to rules, "HOST:PORT:CONNECT_HOST:CONNECT_PORT": requests for one
         /// host go to another (the URL, Host header and TLS name stay the same).
         std::vector<std::string> connect_to;
+        /// Plain-HTTP requests to an IP address or localhost that ask for no compression (a local
+        /// model server's API) go over PlainHttp's own HTTP/1.1 connections instead of libcurl's,
+        /// for a fraction of the CPU per request. false: everything through libcurl.
+        bool plain_http = true;
     };
 
     CurlHttpClient();
@@ -40,6 +48,8 @@ class CurlHttpClient final : public core::HttpClient {
 
     /// Requests accepted and not yet completed.
     std::size_t in_flight() const { return m_in_flight.load(); }
+    /// Requests answered so far on PlainHttp's connections rather than libcurl's.
+    std::size_t plain_requests() const;
 
     /// Completes an exchange whose transport ended with `code` into a response or an error
     /// (public for tests of the classification).
@@ -94,6 +104,7 @@ class CurlHttpClient final : public core::HttpClient {
     std::optional<std::chrono::steady_clock::time_point> m_timer;  // curl's next timeout
     std::atomic<bool> m_stop{false};
     std::atomic<std::size_t> m_in_flight{0};
+    std::unique_ptr<PlainHttp> m_plain;  // I/O thread only, after construction
     std::thread m_thread;
 };
 

@@ -85,6 +85,7 @@ core::Expected<std::unique_ptr<Services>> Services::create(
         }
         pos = comma + 1;
     }
+    http_options.plain_http = config.get(core::Key<bool>{"http.plain_client"});
     s->m_live = std::make_unique<CurlHttpClient>(std::move(http_options));
     if (!record.empty()) {
         s->m_http = std::make_unique<RecordingHttpClient>(*s->m_live, record, redactor);

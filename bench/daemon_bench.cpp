@@ -3,7 +3,10 @@
 // wall time against the ideal (jobs / in-flight x 8 x latency), daemon CPU per step, peak RSS
 // and threads, how long the batch took to be accepted, and how fast a job's status answers.
 //
-//     build/bench/sota_daemon_bench [--jobs 2000] [--in-flight 200] [--latency-ms 50]
+//     build/bench/sota_daemon_bench [--jobs 2000] [--in-flight 200] [--latency-ms 50] [--curl]
+//
+// --curl sends the model requests through libcurl (http.plain_client = false) rather than sota's
+// own HTTP/1.1 client, which a plain-HTTP server on an IP address gets by default.
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -235,6 +238,10 @@ int main(int argc, char** argv) {
     const int jobs = arg(argc, argv, "--jobs", 2000);
     const int in_flight = arg(argc, argv, "--in-flight", 200);
     const int latency_ms = arg(argc, argv, "--latency-ms", 50);
+    bool curl = false;
+    for (int i = 1; i < argc; ++i) {
+        curl = curl || std::string(argv[i]) == "--curl";
+    }
     constexpr int k_steps = 8;
 
     sota::test::FakeHttpServer llm_server;
@@ -270,6 +277,9 @@ int main(int argc, char** argv) {
     env["SOTA_LOG_LEVEL"] = "warn";
     // Every slot runs the batch (by default a quarter is kept for the priority queue).
     env["SOTA_DAEMON_PRIORITY_SHARE"] = "0";
+    if (curl) {
+        env["SOTA_HTTP_PLAIN_CLIENT"] = "false";
+    }
     sota::test::Background daemon(
         {SOTAD_BINARY, "--foreground", "--workers", std::to_string(in_flight)}, env,
         home.path() / "sotad.log");
@@ -348,6 +358,8 @@ int main(int argc, char** argv) {
     const double steps = static_cast<double>(jobs) * k_steps;
     std::printf("sotad benchmark: %d jobs x %d prompt steps, %d in flight, %d ms model latency\n",
                 jobs, k_steps, in_flight, latency_ms);
+    std::printf("  model requests over    %s\n",
+                curl ? "libcurl (--curl)" : "sota's HTTP/1.1 client (http.plain_client)");
     std::printf("  jobs completed         %lld (failed %lld)\n", static_cast<long long>(completed),
                 static_cast<long long>(failed));
     std::printf("  accept a %d-job batch  %.2f s (%.3f ms per job)\n", jobs, submit_s,

@@ -63,6 +63,10 @@ const std::vector<KeySpec>& config_schema() {
         {"http.connect_to", ValueType::string, "",
          "send one host's requests to another, like curl --connect-to: comma-separated "
          "HOST:PORT:CONNECT_HOST:CONNECT_PORT rules"},
+        {"http.plain_client", ValueType::boolean, "true",
+         "send plain-HTTP requests to an IP address or localhost that ask for no compression (a "
+         "local "
+         "model server's API) over sota's own HTTP/1.1 client, which costs less CPU than libcurl"},
         {"http.replay", ValueType::string, "",
          "answer provider requests from this cassette file instead of the network"},
 

@@ -22,11 +22,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-core::HttpRequest get(const std::string& url) {
+/// A GET with short limits. `plain`: one that asks for no compression, as a model API's
+/// requests do, so that to an IP address it goes over PlainHttp rather than libcurl.
+core::HttpRequest get(const std::string& url, bool plain = false) {
     core::HttpRequest r;
     r.url = url;
     r.connect_timeout = 2s;
     r.total_timeout = 10s;
+    r.accept_compressed = !plain;
     return r;
 }
 
@@ -159,20 +162,25 @@ TEST_CASE("reused handles carry nothing from one kind of request to the next", "
 }
 
 TEST_CASE("connections are reused across requests", "[http]") {
+    // Both ways: through libcurl, and over PlainHttp's own connections.
+    const bool plain = GENERATE(false, true);
     FakeHttpServer server;
     server.route("GET", "/", [](const FakeRequest&, FakeConnection& c) { c.respond(200, "ok"); });
     adapters::CurlHttpClient client;
     for (int i = 0; i < 5; ++i) {
-        REQUIRE(client.perform(get(server.base_url() + "/x"))->status == 200);
+        REQUIRE(client.perform(get(server.base_url() + "/x", plain))->status == 200);
     }
     CHECK(server.connections_accepted() == 1);
+    CHECK((client.plain_requests() > 0) == plain);
 }
 
 TEST_CASE("connections are closed on exec so child processes do not inherit them", "[http]") {
+    // Both ways: through libcurl, and over PlainHttp's own connections.
+    const bool plain = GENERATE(false, true);
     FakeHttpServer server;
     server.route("GET", "/", [](const FakeRequest&, FakeConnection& c) { c.respond(200, "ok"); });
     adapters::CurlHttpClient client;
-    REQUIRE(client.perform(get(server.base_url() + "/x"))->status == 200);
+    REQUIRE(client.perform(get(server.base_url() + "/x", plain))->status == 200);
     // The kept-alive connection: the socket whose peer is the server.
     int found = 0;
     for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
@@ -186,9 +194,12 @@ TEST_CASE("connections are closed on exec so child processes do not inherit them
         }
     }
     CHECK(found == 1);
+    CHECK((client.plain_requests() > 0) == plain);
 }
 
 TEST_CASE("a kept-alive connection the server closes while idle is replaced", "[http]") {
+    // Both ways: through libcurl, and over PlainHttp's own connections.
+    const bool plain = GENERATE(false, true);
     FakeHttpServer server;
     // Keep-alive as far as the client can tell, then closed by the server once answered.
     server.route("GET", "/", [](const FakeRequest&, FakeConnection& c) {
@@ -197,16 +208,19 @@ TEST_CASE("a kept-alive connection the server closes while idle is replaced", "[
     });
     adapters::CurlHttpClient client;
     for (int i = 0; i < 3; ++i) {
-        auto r = client.perform(get(server.base_url() + "/x"));
+        auto r = client.perform(get(server.base_url() + "/x", plain));
         REQUIRE(r);
         CHECK(r->body == "ok");
         std::this_thread::sleep_for(100ms);  // the close reaches the idle connection
     }
     CHECK(server.connections_accepted() == 3);
     CHECK(client.in_flight() == 0);
+    CHECK((client.plain_requests() > 0) == plain);
 }
 
 TEST_CASE("500 requests in flight at once on one I/O thread", "[http]") {
+    // Both ways: through libcurl, and over PlainHttp's own connections.
+    const bool plain = GENERATE(false, true);
     rlimit lim{};
     ::getrlimit(RLIMIT_NOFILE, &lim);
     lim.rlim_cur = std::max<rlim_t>(lim.rlim_cur, std::min<rlim_t>(lim.rlim_max, 4096));
@@ -235,7 +249,7 @@ TEST_CASE("500 requests in flight at once on one I/O thread", "[http]") {
     std::promise<void> all_done;
     std::atomic<int> remaining{k_requests};
     for (int i = 0; i < k_requests; ++i) {
-        client.send(get(server.base_url() + "/slow?i=" + std::to_string(i)),
+        client.send(get(server.base_url() + "/slow?i=" + std::to_string(i), plain),
                     [&, i](core::Expected<core::HttpResponse> r) {
                         (r && r->status == 200 && r->body == "i=" + std::to_string(i)) ? ++ok
                                                                                        : ++failed;
@@ -258,10 +272,13 @@ TEST_CASE("500 requests in flight at once on one I/O thread", "[http]") {
     REQUIRE(all_done.get_future().wait_for(30s) == std::future_status::ready);
     CHECK(ok == k_requests);
     CHECK(failed == 0);
+    CHECK((client.plain_requests() > 0) == plain);
 }
 
 TEST_CASE("timeouts: total, idle mid-stream, and refused connections fail fast and retryable",
           "[http]") {
+    // Both ways: through libcurl, and over PlainHttp's own connections.
+    const bool plain = GENERATE(false, true);
     FakeHttpServer server;
     server.route("GET", "/stall", [](const FakeRequest&, FakeConnection& c) {
         std::this_thread::sleep_for(1500ms);
@@ -275,7 +292,7 @@ TEST_CASE("timeouts: total, idle mid-stream, and refused connections fail fast a
     });
     adapters::CurlHttpClient client;
 
-    auto total = get(server.base_url() + "/stall");
+    auto total = get(server.base_url() + "/stall", plain);
     total.total_timeout = 300ms;
     auto started = std::chrono::steady_clock::now();
     auto r1 = client.perform(total);
@@ -284,7 +301,7 @@ TEST_CASE("timeouts: total, idle mid-stream, and refused connections fail fast a
     CHECK(r1.error().retryable);
     CHECK(std::chrono::steady_clock::now() - started < 1200ms);
 
-    auto idle = get(server.base_url() + "/drip");
+    auto idle = get(server.base_url() + "/drip", plain);
     idle.total_timeout = 0ms;
     idle.idle_timeout = 300ms;
     std::string streamed;
@@ -298,14 +315,17 @@ TEST_CASE("timeouts: total, idle mid-stream, and refused connections fail fast a
     CHECK(r2.error().retryable);
     CHECK(streamed == "data: {\"a\":1}\n\n");
 
-    auto refused = get("http://127.0.0.1:1/nothing");
+    auto refused = get("http://127.0.0.1:1/nothing", plain);
     auto r3 = client.perform(refused);
     REQUIRE_FALSE(r3);
     CHECK(r3.error().code == "http.connect");
     CHECK(r3.error().retryable);
+    CHECK((client.plain_requests() > 0) == plain);
 }
 
 TEST_CASE("a reset or truncated body is a retryable transport error", "[http]") {
+    // Both ways: through libcurl, and over PlainHttp's own connections.
+    const bool plain = GENERATE(false, true);
     FakeHttpServer server;
     server.route("GET", "/reset", [](const FakeRequest&, FakeConnection& c) {
         c.raw("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"partial\":");
@@ -319,15 +339,18 @@ TEST_CASE("a reset or truncated body is a retryable transport error", "[http]") 
     });
     adapters::CurlHttpClient client;
     for (const auto* path : {"/reset", "/truncated"}) {
-        auto r = client.perform(get(server.base_url() + path));
+        auto r = client.perform(get(server.base_url() + path, plain));
         INFO(path);
         REQUIRE_FALSE(r);
         CHECK(r.error().code == "http.reset");
         CHECK(r.error().retryable);
     }
+    CHECK((client.plain_requests() > 0) == plain);
 }
 
 TEST_CASE("the response size cap holds with and without Content-Length", "[http]") {
+    // Both ways: through libcurl, and over PlainHttp's own connections.
+    const bool plain = GENERATE(false, true);
     FakeHttpServer server;
     server.route("GET", "/big", [](const FakeRequest&, FakeConnection& c) {
         c.respond(200, std::string(5000, 'x'));
@@ -341,7 +364,7 @@ TEST_CASE("the response size cap holds with and without Content-Length", "[http]
     });
     adapters::CurlHttpClient client;
     for (const auto* path : {"/big", "/bigstream"}) {
-        auto req = get(server.base_url() + path);
+        auto req = get(server.base_url() + path, plain);
         req.max_response_bytes = 2000;
         auto r = client.perform(req);
         INFO(path);
@@ -349,6 +372,7 @@ TEST_CASE("the response size cap holds with and without Content-Length", "[http]
         CHECK(r.error().code == "http.too_large");
         CHECK_FALSE(r.error().retryable);
     }
+    CHECK((client.plain_requests() > 0) == plain);
 }
 
 TEST_CASE("compressed bodies are decoded, and redirects are returned unless asked for", "[http]") {
@@ -380,6 +404,8 @@ TEST_CASE("compressed bodies are decoded, and redirects are returned unless aske
 }
 
 TEST_CASE("a streamed body arrives chunk by chunk, and cancel stops a request at once", "[http]") {
+    // Both ways: through libcurl, and over PlainHttp's own connections.
+    const bool plain = GENERATE(false, true);
     FakeHttpServer server;
     std::promise<void> first_seen;
     auto first_seen_future = first_seen.get_future().share();
@@ -396,7 +422,7 @@ TEST_CASE("a streamed body arrives chunk by chunk, and cancel stops a request at
         c.respond(200, "late");
     });
     adapters::CurlHttpClient client;
-    auto req = get(server.base_url() + "/stream");
+    auto req = get(server.base_url() + "/stream", plain);
     std::vector<std::string> chunks;
     req.on_body = [&](std::string_view chunk) {
         chunks.emplace_back(chunk);
@@ -411,7 +437,7 @@ TEST_CASE("a streamed body arrives chunk by chunk, and cancel stops a request at
     REQUIRE(chunks.size() == 2);
     CHECK(chunks[0] == "one\n");
 
-    auto slow = get(server.base_url() + "/forever");
+    auto slow = get(server.base_url() + "/forever", plain);
     const auto started = std::chrono::steady_clock::now();
     std::thread canceller([token = slow.cancel] {
         std::this_thread::sleep_for(100ms);
@@ -422,6 +448,7 @@ TEST_CASE("a streamed body arrives chunk by chunk, and cancel stops a request at
     REQUIRE_FALSE(cancelled);
     CHECK(cancelled.error().kind == core::ErrorKind::cancelled);
     CHECK(std::chrono::steady_clock::now() - started < 1s);
+    CHECK((client.plain_requests() > 0) == plain);
 }
 
 namespace {
