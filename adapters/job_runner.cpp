@@ -514,7 +514,7 @@ core::Status write_article_dir(const std::filesystem::path& dir, const json& qua
     }
     const json article = quality.is_object() ? quality.value("article", json::object()) : json();
     std::vector<std::pair<const char*, std::string>> files = {
-        {"result.json", result.dump(2) + "\n"}};
+        {"result.json", core::dump_json(result, 2) + "\n"}};
     if (article.is_object() && !article.empty()) {
         files.emplace_back("article.md", article.value("markdown", ""));
         files.emplace_back("article.html", article.value("html", ""));

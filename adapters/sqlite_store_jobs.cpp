@@ -219,7 +219,7 @@ void SqliteStore::insert_job_locked(const JobRecord& job) {
     q.bind(1, job.id);
     q.bind(2, job.spec.keyword);
     q.bind(3, job.spec.workflow);
-    q.bind(4, core::pipeline::to_json(job.spec).dump());
+    q.bind(4, core::dump_json(core::pipeline::to_json(job.spec)));
     if (job.workflow) {
         q.bind(5, workflow_ref_locked(job.workflow));
     } else {

@@ -99,40 +99,64 @@ bool append_json_string(std::string& out, std::string_view text) {
 
 namespace {
 
-/// Appends `value` as dump() writes it; false if a text in it is not UTF-8.
-bool append_json(std::string& out, const nlohmann::json& value) {
+/// Appends `value` as dump(indent) writes it, `depth` levels deep; false if a text in it is not
+/// UTF-8.
+bool append_json(std::string& out, const nlohmann::json& value, int indent, int depth) {
     using value_t = nlohmann::json::value_t;
+    const bool pretty = indent >= 0;
+    // Between members or items: a comma, and when pretty a new line indented one level in.
+    const auto next_line = [&](bool first, int level) {
+        if (!first) {
+            out += ',';
+        }
+        if (pretty) {
+            out += '\n';
+            out.append(static_cast<std::size_t>(level * indent), ' ');
+        }
+    };
     switch (value.type()) {
         case value_t::object: {
+            if (value.empty()) {
+                out += "{}";
+                return true;
+            }
             out += '{';
             bool first = true;
             for (auto it = value.begin(); it != value.end(); ++it) {
-                if (!first) {
-                    out += ',';
-                }
+                next_line(first, depth + 1);
                 first = false;
                 if (!append_json_string(out, it.key())) {
                     return false;
                 }
-                out += ':';
-                if (!append_json(out, it.value())) {
+                out += pretty ? ": " : ":";
+                if (!append_json(out, it.value(), indent, depth + 1)) {
                     return false;
                 }
+            }
+            if (pretty) {
+                out += '\n';
+                out.append(static_cast<std::size_t>(depth * indent), ' ');
             }
             out += '}';
             return true;
         }
         case value_t::array: {
+            if (value.empty()) {
+                out += "[]";
+                return true;
+            }
             out += '[';
             bool first = true;
             for (const auto& item : value) {
-                if (!first) {
-                    out += ',';
-                }
+                next_line(first, depth + 1);
                 first = false;
-                if (!append_json(out, item)) {
+                if (!append_json(out, item, indent, depth + 1)) {
                     return false;
                 }
+            }
+            if (pretty) {
+                out += '\n';
+                out.append(static_cast<std::size_t>(depth * indent), ' ');
             }
             out += ']';
             return true;
@@ -170,17 +194,17 @@ bool append_json(std::string& out, const nlohmann::json& value) {
             return true;
         }
         default:  // binary: as the serializer writes it
-            out += value.dump();
+            out += value.dump(indent);
             return true;
     }
 }
 
 }  // namespace
 
-std::string dump_json(const nlohmann::json& value) {
+std::string dump_json(const nlohmann::json& value, int indent) {
     std::string out;
-    if (!append_json(out, value)) {
-        return value.dump();
+    if (!append_json(out, value, indent, 0)) {
+        return value.dump(indent);
     }
     return out;
 }

@@ -21,10 +21,11 @@ std::string without_trailing_slashes(std::string_view url);
 /// UTF-8. Runs of plain characters are copied whole: prompts are kilobytes long.
 bool append_json_string(std::string& out, std::string_view text);
 
-/// The text value.dump() writes (compact, UTF-8 kept as it is), written without the serializer's
-/// per-call setup and character-at-a-time escaping: a checkpoint's artifacts hold whole
-/// articles. A document with text that is not UTF-8 goes to value.dump(), which refuses it.
-std::string dump_json(const nlohmann::json& value);
+/// The text value.dump(indent) writes (-1: compact; UTF-8 kept as it is), written without the
+/// serializer's per-call setup and character-at-a-time escaping: a checkpoint's artifacts hold
+/// whole articles. A document with text that is not UTF-8 goes to value.dump(), which refuses
+/// it.
+std::string dump_json(const nlohmann::json& value, int indent = -1);
 
 /// "2026-11-24T05:48:00Z": a UTC time to the second.
 std::string iso8601_utc(std::chrono::system_clock::time_point time);

@@ -10,18 +10,18 @@ namespace sota::core::pipeline {
 using nlohmann::json;
 
 json StepUsage::to_json() const {
-    // Built key by key: a braced list first builds a two-element array per key (this runs
-    // several times per step).
-    json doc = json::object();
-    doc["input_tokens"] = input_tokens;
-    doc["output_tokens"] = output_tokens;
-    doc["cost_usd"] = cost_usd;
-    doc["llm_calls"] = llm_calls;
-    doc["serp_calls"] = serp_calls;
-    doc["fetches"] = fetches;
-    doc["retries"] = retries;
-    doc["cache_hits"] = cache_hits;
-    return doc;
+    // Members added in key order, each at the end: no key is compared, and no braced list
+    // builds a two-element array per key first (this runs several times per step).
+    json::object_t doc;
+    doc.emplace_hint(doc.end(), "cache_hits", cache_hits);
+    doc.emplace_hint(doc.end(), "cost_usd", cost_usd);
+    doc.emplace_hint(doc.end(), "fetches", fetches);
+    doc.emplace_hint(doc.end(), "input_tokens", input_tokens);
+    doc.emplace_hint(doc.end(), "llm_calls", llm_calls);
+    doc.emplace_hint(doc.end(), "output_tokens", output_tokens);
+    doc.emplace_hint(doc.end(), "retries", retries);
+    doc.emplace_hint(doc.end(), "serp_calls", serp_calls);
+    return json(std::move(doc));
 }
 
 void StepUsage::add(const StepUsage& o) {

@@ -200,11 +200,19 @@ TEST_CASE("documents are written as json::dump() writes them", "[llm]") {
         {"nested", {{"z", {{"k\xc3\xa9y", "v"}}}, {"a", json::array({json::object()})}}},
         {"\x01key with control", "\x1f"}};
     CHECK(dump_json(doc) == doc.dump());
+    // Pretty, as dump(indent) writes it: empty objects and arrays stay "{}" and "[]".
+    for (const int indent : {0, 1, 2, 4}) {
+        INFO("indent " << indent);
+        CHECK(dump_json(doc, indent) == doc.dump(indent));
+    }
+    CHECK(dump_json(json::array({json::object(), json::array({1})}), 2) ==
+          "[\n  {},\n  [\n    1\n  ]\n]");
     for (const json& scalar : {json(nullptr), json(42), json(-7), json(1.5), json("s"), json(true),
                                json(std::numeric_limits<double>::quiet_NaN()),
                                json(-std::numeric_limits<double>::infinity()),
                                json(123456789012345678.0), json(1e-7), json(0.30000000000000004)}) {
         CHECK(dump_json(scalar) == scalar.dump());
+        CHECK(dump_json(scalar, 2) == scalar.dump(2));
     }
     CHECK_THROWS_AS(dump_json(json{{"bad", "\xc3\x28"}}), json::type_error);
     CHECK_THROWS_AS(dump_json(json{{"\xff", 1}}), json::type_error);
