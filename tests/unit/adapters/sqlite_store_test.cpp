@@ -26,6 +26,15 @@ TEST_CASE("the store migrates a new file to the latest schema, owner-only", "[st
     auto again = adapters::SqliteStore::open(file);  // re-opening migrates nothing
     REQUIRE(again);
     CHECK((*again)->schema_version() == adapters::SqliteStore::latest_version());
+    again->reset();
+    // A job's change of state moves no entry of the batch index (migration 12).
+    SQLite::Database db(file.string(), SQLite::OPEN_READONLY);
+    SQLite::Statement columns(db, "SELECT name FROM pragma_index_info('jobs_batch')");
+    std::vector<std::string> names;
+    while (columns.executeStep()) {
+        names.push_back(columns.getColumn(0).getString());
+    }
+    CHECK(names == std::vector<std::string>{"batch_id"});
 }
 
 TEST_CASE("a database from a newer sota is refused, not touched", "[store]") {
