@@ -33,7 +33,7 @@ json parse_or_null(const SQLite::Column& column) {
     if (column.isNull()) {
         return nullptr;
     }
-    return json::parse(column.getString(), nullptr, false);
+    return core::parse_json(column.getString());
 }
 
 /// How a job's workflow column names a document of the workflows table.
@@ -61,7 +61,7 @@ SqliteStore::KnownWorkflow& SqliteStore::known_workflow_locked(std::string colum
     } else {
         known.text = std::move(column);
     }
-    json parsed = json::parse(known.text, nullptr, false);
+    json parsed = core::parse_json(known.text);
     if (parsed.is_object()) {
         known.doc = std::make_shared<const json>(std::move(parsed));
     }
@@ -96,8 +96,7 @@ SqliteStore::KnownWorkflow& SqliteStore::known_workflow_locked(
 JobRecord SqliteStore::job_from_row_locked(SQLite::Statement& q) {
     JobRecord job;
     job.id = q.getColumn(0).getString();
-    auto spec =
-        core::pipeline::spec_from_json(json::parse(q.getColumn(1).getString(), nullptr, false));
+    auto spec = core::pipeline::spec_from_json(core::parse_json(q.getColumn(1).getString()));
     if (spec) {
         job.spec = std::move(*spec);
     }

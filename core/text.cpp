@@ -201,6 +201,60 @@ bool append_json(std::string& out, const nlohmann::json& value, int indent, int 
 
 }  // namespace
 
+namespace {
+
+nlohmann::json from_element(simdjson::dom::element e) {
+    using simdjson::dom::element_type;
+    switch (e.type()) {
+        case element_type::OBJECT: {
+            nlohmann::json out = nlohmann::json::object();
+            auto& members = out.get_ref<nlohmann::json::object_t&>();
+            for (const auto field : simdjson::dom::object(e)) {
+                // The last of duplicate keys wins, as with json::parse().
+                members[std::string(field.key)] = from_element(field.value);
+            }
+            return out;
+        }
+        case element_type::ARRAY: {
+            nlohmann::json out = nlohmann::json::array();
+            auto& items = out.get_ref<nlohmann::json::array_t&>();
+            for (const auto item : simdjson::dom::array(e)) {
+                items.push_back(from_element(item));
+            }
+            return out;
+        }
+        case element_type::STRING:
+            return std::string(std::string_view(e));
+        case element_type::INT64: {
+            // json::parse() keeps a non-negative integer unsigned.
+            const std::int64_t v = std::int64_t(e);
+            return v >= 0 ? nlohmann::json(static_cast<std::uint64_t>(v)) : nlohmann::json(v);
+        }
+        case element_type::UINT64:
+            return std::uint64_t(e);
+        case element_type::DOUBLE:
+            return double(e);
+        case element_type::BOOL:
+            return bool(e);
+        case element_type::NULL_VALUE:
+        default:
+            return nullptr;
+    }
+}
+
+}  // namespace
+
+nlohmann::json parse_json(std::string_view text) {
+    thread_local simdjson::dom::parser parser;  // keeps its buffers for the next document
+    simdjson::dom::element root;
+    if (parser.parse(text.data(), text.size()).get(root)) {
+        // Not JSON, or JSON simdjson does not take (an integer past 64 bits, which json::parse
+        // reads as a double): json::parse() decides.
+        return nlohmann::json::parse(text, nullptr, false);
+    }
+    return from_element(root);
+}
+
 std::string dump_json(const nlohmann::json& value, int indent) {
     std::string out;
     if (!append_json(out, value, indent, 0)) {

@@ -209,7 +209,7 @@ ApiServer::Reply ApiServer::schedule_route(const std::string& name, const std::s
     if (name == "list_schedules") {
         answer = m_schedules->list();
     } else if (name == "create_schedule") {
-        const json doc = json::parse(body, nullptr, false);
+        const json doc = core::parse_json(body);
         if (doc.is_discarded()) {
             return error({core::ErrorKind::usage, "request.bad_json",
                           "the body is not JSON: send {\"cron\": ..., \"command\": [...]}"});
@@ -298,7 +298,7 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
                           "restarts",
                           true});
         }
-        const json doc = json::parse(body, nullptr, false);
+        const json doc = core::parse_json(body);
         if (doc.is_discarded()) {
             return error(
                 {core::ErrorKind::usage, "request.bad_json", "the body is not valid JSON"});
@@ -499,7 +499,7 @@ ApiServer::Reply ApiServer::create_batch(const std::map<std::string, std::string
         return error({core::ErrorKind::network, "daemon.draining",
                       "sotad is shutting down and takes no new jobs", true});
     }
-    const json doc = json::parse(body, nullptr, false);
+    const json doc = core::parse_json(body);
     if (doc.is_discarded() || !doc.is_object() || !doc.contains("jobs") ||
         !doc["jobs"].is_array()) {
         return error({core::ErrorKind::usage, "request.bad_json",

@@ -217,3 +217,33 @@ TEST_CASE("documents are written as json::dump() writes them", "[llm]") {
     CHECK_THROWS_AS(dump_json(json{{"bad", "\xc3\x28"}}), json::type_error);
     CHECK_THROWS_AS(dump_json(json{{"\xff", 1}}), json::type_error);
 }
+
+TEST_CASE("documents are read as json::parse() reads them", "[llm]") {
+    using nlohmann::json;
+    for (const std::string text : {
+             R"({"keyword":"best espresso grinder","fields":{"a":[1,-2,3.5,true,null]},"n":0})",
+             R"({"dup":1,"dup":2})",
+             R"([18446744073709551615, -9223372036854775808, 9223372036854775807, 1e300, -0.0])",
+             R"("caf\u00e9 \ud83d\ude00 \"quoted\" \\ \n")",
+             R"({"big":123456789012345678901234567890})",
+             "  {\"spaced\" : [ ] , \"o\" : { } }  ",
+             "42",
+             "null",
+         }) {
+        INFO(text);
+        const json expected = json::parse(text);
+        const json got = parse_json(text);
+        CHECK(got == expected);
+        CHECK(got.dump() == expected.dump());
+    }
+    // Numbers keep json::parse()'s types: a non-negative integer is unsigned.
+    CHECK(parse_json("7").is_number_unsigned());
+    CHECK(parse_json("-7").is_number_integer());
+    CHECK(parse_json("7.0").is_number_float());
+    for (const std::string bad :
+         {"", "{", "{\"a\":1} trailing", "[1,]", "{\"a\":\"\xc3\x28\"}", "nul", "{'a':1}"}) {
+        INFO(bad);
+        CHECK(parse_json(bad).is_discarded());
+        CHECK(json::parse(bad, nullptr, false).is_discarded());
+    }
+}
