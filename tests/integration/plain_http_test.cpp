@@ -64,6 +64,17 @@ TEST_CASE("plain HTTP: the request on the wire, and every way an answer is frame
             std::this_thread::sleep_for(20ms);
         }
     });
+    server.route("GET", "/bytewise", [](const FakeRequest&, FakeConnection& c) {
+        // Every boundary of the parser's state: one byte per write.
+        const std::string answer =
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nX-A: 1\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n10\r\n0123456789abcdef\r\n"
+            "0\r\nX-Trailer: t\r\n\r\n";
+        for (const char byte : answer) {
+            c.raw(std::string(1, byte));
+            std::this_thread::sleep_for(1ms);
+        }
+    });
     server.route("GET", "/until-close", [](const FakeRequest&, FakeConnection& c) {
         c.raw("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nall of it");
         c.close_after();
@@ -132,6 +143,12 @@ TEST_CASE("plain HTTP: the request on the wire, and every way an answer is frame
     CHECK(dribbled->body == "0123456789");
     CHECK(dribbled->first_byte <= dribbled->total);
 
+    auto bytewise = client.perform(plain(server.base_url() + "/bytewise"));
+    REQUIRE(bytewise);
+    CHECK(bytewise->status == 200);
+    CHECK(bytewise->body == "abc0123456789abcdef");
+    CHECK(bytewise->header("x-a") == "1");
+
     // Everything so far on one kept-alive connection.
     CHECK(server.connections_accepted() == 1);
 
@@ -149,7 +166,7 @@ TEST_CASE("plain HTTP: the request on the wire, and every way an answer is frame
     CHECK(closing->body == "bye");
     REQUIRE(client.perform(plain(server.base_url() + "/empty")));
     CHECK(server.connections_accepted() == 4);
-    CHECK(client.plain_requests() == 10);
+    CHECK(client.plain_requests() == 11);
     CHECK(client.in_flight() == 0);
 }
 
