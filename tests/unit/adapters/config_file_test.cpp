@@ -92,6 +92,17 @@ TEST_CASE("config set creates the file and tables it needs", "[config_file]") {
     CHECK(config.get(core::keys::log_level) == "warn");
 }
 
+TEST_CASE("config set writes any text as a TOML string that reads back the same", "[config_file]") {
+    TempHome home;
+    const auto file = home.path() / "config.toml";
+    // Quotes, backslashes, tabs, and control characters TOML refuses raw, DEL among them.
+    const std::string value = "a\"b\\c\td\x01e\x7f f";
+    REQUIRE(adapters::set_config_file_key(file, "http.record", value));
+    core::Config config;
+    REQUIRE(adapters::load_config_file(file, core::Layer::user_file, config));
+    CHECK(config.get(core::Key<std::string>{"http.record"}) == value);
+}
+
 TEST_CASE("config set refuses a bad value and leaves the file untouched", "[config_file]") {
     TempHome home;
     const auto file = home.path() / "config.toml";
