@@ -76,6 +76,7 @@ class SqliteStore final : public core::resilience::CacheStore,
     core::Status create_job(const core::pipeline::JobRecord& job) override;
     std::optional<core::pipeline::JobRecord> get_job(const std::string& id) override;
     core::Status update_job(const core::pipeline::JobRecord& job) override;
+    core::Status update_job_keeping_state(const core::pipeline::JobRecord& job) override;
     core::Status save_checkpoint(const std::string& job_id,
                                  const core::pipeline::Checkpoint& checkpoint) override;
     std::vector<core::pipeline::Checkpoint> checkpoints(const std::string& job_id) override;
@@ -157,6 +158,8 @@ class SqliteStore final : public core::resilience::CacheStore,
   private:
     SqliteStore() = default;
     void insert_job_locked(const core::pipeline::JobRecord& job);
+    /// update_job(), with or without the state column.
+    core::Status write_job(const core::pipeline::JobRecord& job, bool with_state);
     struct Claimed {
         std::vector<core::pipeline::JobRecord> jobs;
         bool urgent_left = false;  // the priority queue may hold more

@@ -296,31 +296,45 @@ std::vector<JobRecord> SqliteStore::recent_jobs(int limit) {
 }
 
 core::Status SqliteStore::update_job(const JobRecord& job) {
+    return write_job(job, true);
+}
+
+core::Status SqliteStore::update_job_keeping_state(const JobRecord& job) {
+    return write_job(job, false);
+}
+
+core::Status SqliteStore::write_job(const JobRecord& job, bool with_state) {
     std::unique_lock lock(m_mutex);
     bool found = true;
     auto written = group_write(lock, "update job " + job.id, [&] {
         flush_events_locked();
+        // Without the state, no index entry of the job moves and no count changes.
         SQLite::Statement& q = cached_locked(
-            "UPDATE jobs SET state = ?, current_step = ?, attempts = ?, error = ?, result = ?, "
-            "updated_at = ?, owner_pid = ? WHERE id = ?");
-        q.bind(1, core::pipeline::to_string(job.state));
-        q.bind(2, job.current_step);
-        q.bind(3, job.attempts);
+            with_state ? "UPDATE jobs SET current_step = ?, attempts = ?, error = ?, result = ?, "
+                         "updated_at = ?, owner_pid = ?, state = ? WHERE id = ?"
+                       : "UPDATE jobs SET current_step = ?, attempts = ?, error = ?, result = ?, "
+                         "updated_at = ?, owner_pid = ? WHERE id = ?");
+        q.bind(1, job.current_step);
+        q.bind(2, job.attempts);
         const std::string error = dump_or_null(job.error);
         const std::string result = dump_or_null(job.result);
         if (error.empty()) {
-            q.bind(4);
+            q.bind(3);
         } else {
-            q.bind(4, error);
+            q.bind(3, error);
         }
         if (result.empty()) {
-            q.bind(5);
+            q.bind(4);
         } else {
-            q.bind(5, result);
+            q.bind(4, result);
         }
-        q.bind(6, to_ms(job.updated_at));
-        q.bind(7, job.owner_pid);
-        q.bind(8, job.id);
+        q.bind(5, to_ms(job.updated_at));
+        q.bind(6, job.owner_pid);
+        int next = 7;
+        if (with_state) {
+            q.bind(next++, core::pipeline::to_string(job.state));
+        }
+        q.bind(next, job.id);
         found = q.exec() > 0;
     });
     if (written && !found) {

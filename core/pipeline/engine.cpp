@@ -59,13 +59,16 @@ void Engine::emit(const JobRecord& job, EventType type, const std::string& step,
 }
 
 void Engine::set_state(JobRecord& job, JobState state, const std::optional<Error>& error) {
+    // The state a job comes in with is the stored one (read from the store, or written when
+    // the job was claimed or created): left as it is, the store moves no index entry.
+    const bool same = job.state == state;
     job.state = state;
     job.updated_at = m_clock.wall();
     job.error = error ? error_to_json(*error) : json();
     if (!active(state)) {
         job.owner_pid = 0;
     }
-    (void)m_store.update_job(job);
+    (void)(same ? m_store.update_job_keeping_state(job) : m_store.update_job(job));
     emit(job, EventType::status_change, "", status_data(job));
 }
 

@@ -59,6 +59,10 @@ class JobStore {
     virtual std::optional<JobRecord> get_job(const std::string& id) = 0;
     /// Updates state, current step, attempts, error, result and owner of an existing job.
     virtual Status update_job(const JobRecord& job) = 0;
+    /// update_job() for a job whose state is stored already (`job.state` was read from the store
+    /// or written to it): a store may leave the state alone, which spares moving the job's
+    /// index entries, most of what an update costs.
+    virtual Status update_job_keeping_state(const JobRecord& job) { return update_job(job); }
     /// Saves a step's checkpoint (replacing an older one of the same step) atomically.
     virtual Status save_checkpoint(const std::string& job_id, const Checkpoint& checkpoint) = 0;
     virtual std::vector<Checkpoint> checkpoints(const std::string& job_id) = 0;

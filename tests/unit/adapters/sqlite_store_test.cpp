@@ -138,6 +138,38 @@ TEST_CASE("job counts by state follow every change, and an older schema's jobs a
           std::map<std::string, std::int64_t>{{"completed", 2}, {"queued", 2}, {"running", 1}});
 }
 
+TEST_CASE("an update that keeps the state writes everything else", "[store]") {
+    test::TempHome home;
+    auto opened = adapters::SqliteStore::open(home.path() / "sota.db");
+    REQUIRE(opened);
+    auto& store = **opened;
+    core::pipeline::JobRecord j;
+    j.id = "job-1";
+    j.created_at = j.updated_at = std::chrono::system_clock::now();
+    REQUIRE(store.create_job(j));
+    auto claimed = store.claim_jobs(42, std::chrono::system_clock::now(), 1, 1);
+    REQUIRE(claimed.size() == 1);
+    auto job = claimed[0];
+    job.attempts = 3;
+    job.current_step = "draft";
+    REQUIRE(store.update_job_keeping_state(job));
+    auto stored = store.get_job("job-1");
+    REQUIRE(stored);
+    CHECK(stored->state == core::pipeline::JobState::running);
+    CHECK(stored->attempts == 3);
+    CHECK(stored->current_step == "draft");
+    CHECK(stored->owner_pid == 42);
+    // The state is the caller's to keep: one it did not store is not written this way.
+    job.state = core::pipeline::JobState::completed;
+    REQUIRE(store.update_job_keeping_state(job));
+    CHECK(store.get_job("job-1")->state == core::pipeline::JobState::running);
+    REQUIRE(store.update_job(job));
+    CHECK(store.get_job("job-1")->state == core::pipeline::JobState::completed);
+    CHECK(store.job_counts() == std::map<std::string, std::int64_t>{{"completed", 1}});
+    job.id = "no-such-job";
+    CHECK(store.update_job_keeping_state(job).error().code == "job.not_found");
+}
+
 TEST_CASE("jobs share one stored copy of their workflow, and older jobs keep their own",
           "[store]") {
     test::TempHome home;
