@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <strings.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 
 #include "adapters/address_guard.hpp"
 #include "adapters/http_errors.hpp"
+#include "adapters/plain_http_state.hpp"
 #include "core/text.hpp"
 
 namespace sota::adapters {
@@ -22,9 +22,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Limits as libcurl's: a response's header block, and a chunk-size or trailer line.
-constexpr std::size_t k_max_head = 100 * 1024;
-constexpr std::size_t k_max_line = 8 * 1024;
 // A kept-alive connection unused this long is closed (libcurl's CURLOPT_MAXAGE_CONN default).
 constexpr auto k_max_idle_age = std::chrono::seconds(118);
 constexpr std::size_t k_max_idle_per_key = 1024;
@@ -37,70 +34,16 @@ bool is_visible_ascii(std::string_view text) {
     return std::all_of(text.begin(), text.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
-/// Whether a comma-separated header value holds `token` (case-insensitive).
-bool has_token(std::string_view value, std::string_view token) {
-    while (!value.empty()) {
-        const auto comma = value.find(',');
-        std::string_view item = value.substr(0, comma);
-        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) {
-            item.remove_prefix(1);
-        }
-        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) {
-            item.remove_suffix(1);
-        }
-        if (equals_ignoring_case(item, token)) {
-            return true;
-        }
-        value = comma == std::string_view::npos ? std::string_view() : value.substr(comma + 1);
-    }
-    return false;
-}
-
 std::chrono::milliseconds since(Clock::time_point start, Clock::time_point now) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(now - start);
 }
 
 }  // namespace
 
-struct PlainHttp::Exchange {
-    core::HttpRequest request;
-    core::HttpCallback done;
-    Target target;
-    core::HttpResponse response;
-    Clock::time_point started;
-    Clock::time_point last_activity;
-    bool any_byte = false;     // of the response
-    bool retried = false;      // once, on a fresh connection, after a kept-alive one died
-    bool keep_alive = true;    // the connection can carry the next request
-    bool status_seen = false;  // of the current response head
-    enum class Phase { head, length, chunk_size, chunk_data, chunk_end, trailers, until_close };
-    Phase phase = Phase::head;
-    std::string line;  // a line not yet complete (head, chunk size, trailer)
-    std::size_t head_size = 0;
-    std::int64_t remaining = 0;
-    std::int64_t received = 0;
-};
-
-struct PlainHttp::Connection {
-    int fd = -1;
-    std::string key;
-    bool connecting = false;
-    bool writable_watched = false;
-    bool reused = false;  // carried an exchange before this one
-    Clock::time_point idle_since;
-    std::unique_ptr<Exchange> x;  // the exchange under way; none while idle
-    std::string out;              // the request, sent up to out_sent; empty once sent
-    std::size_t out_sent = 0;
-};
-
 std::optional<PlainHttp::Target> PlainHttp::route(const core::HttpRequest& r) {
     if (r.accept_compressed || r.max_redirects > 0 || r.method.empty() || r.method == "HEAD" ||
         !std::all_of(r.method.begin(), r.method.end(), is_token_char) || r.url.size() < 8 ||
-        ::strncasecmp(r.url.c_str(), "http://", 7) != 0) {
+        !core::equals_ignoring_case(std::string_view(r.url).substr(0, 7), "http://")) {
         return std::nullopt;
     }
     for (const auto& [name, value] : r.headers) {
@@ -108,9 +51,11 @@ std::optional<PlainHttp::Target> PlainHttp::route(const core::HttpRequest& r) {
         // with them; so do values that would break the request's framing.
         if (name.empty() || !std::all_of(name.begin(), name.end(), is_token_char) ||
             value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos ||
-            equals_ignoring_case(name, "host") || equals_ignoring_case(name, "content-length") ||
-            equals_ignoring_case(name, "transfer-encoding") ||
-            equals_ignoring_case(name, "connection") || equals_ignoring_case(name, "expect")) {
+            core::equals_ignoring_case(name, "host") ||
+            core::equals_ignoring_case(name, "content-length") ||
+            core::equals_ignoring_case(name, "transfer-encoding") ||
+            core::equals_ignoring_case(name, "connection") ||
+            core::equals_ignoring_case(name, "expect")) {
             return std::nullopt;
         }
     }
@@ -164,7 +109,7 @@ std::optional<PlainHttp::Target> PlainHttp::route(const core::HttpRequest& r) {
         v6->sin6_family = AF_INET6;
         v6->sin6_port = htons(static_cast<std::uint16_t>(port));
         t.address_size = sizeof(sockaddr_in6);
-    } else if (equals_ignoring_case(host, "localhost")) {
+    } else if (core::equals_ignoring_case(host, "localhost")) {
         // As libcurl resolves it, without asking DNS: 127.0.0.1, then ::1.
         v4->sin_family = AF_INET;
         v4->sin_port = htons(static_cast<std::uint16_t>(port));
@@ -296,9 +241,9 @@ void PlainHttp::begin(Connection* c) {
         if (value.empty()) {
             continue;  // as libcurl: "Name:" with nothing after it removes a header
         }
-        own_agent = own_agent || equals_ignoring_case(name, "user-agent");
-        own_accept = own_accept || equals_ignoring_case(name, "accept");
-        own_type = own_type || equals_ignoring_case(name, "content-type");
+        own_agent = own_agent || core::equals_ignoring_case(name, "user-agent");
+        own_accept = own_accept || core::equals_ignoring_case(name, "accept");
+        own_type = own_type || core::equals_ignoring_case(name, "content-type");
         out.append(name).append(": ").append(value).append("\r\n");
     }
     if (!own_agent) {
@@ -445,242 +390,6 @@ void PlainHttp::receive(Connection* c) {
         }
         return;
     }
-}
-
-PlainHttp::Fed PlainHttp::feed(Connection* c, const char* data, std::size_t size) {
-    Exchange& x = *c->x;
-    using Phase = Exchange::Phase;
-    while (size > 0) {
-        switch (x.phase) {
-            case Phase::head: {
-                const Fed fed = feed_head(c, data, size);
-                if (fed != Fed::more) {
-                    return fed;
-                }
-                break;
-            }
-            case Phase::length:
-            case Phase::chunk_data: {
-                const auto n = static_cast<std::size_t>(
-                    std::min<std::int64_t>(x.remaining, static_cast<std::int64_t>(size)));
-                if (!deliver(c, data, n)) {
-                    return Fed::failed;
-                }
-                data += n;
-                size -= n;
-                x.remaining -= static_cast<std::int64_t>(n);
-                if (x.remaining == 0) {
-                    if (x.phase == Phase::length) {
-                        x.keep_alive = x.keep_alive && size == 0;  // nothing unasked for
-                        return Fed::done;
-                    }
-                    x.phase = Phase::chunk_end;
-                }
-                break;
-            }
-            case Phase::until_close:
-                if (!deliver(c, data, size)) {
-                    return Fed::failed;
-                }
-                size = 0;
-                break;
-            case Phase::chunk_size:
-            case Phase::chunk_end:
-            case Phase::trailers: {
-                const char* nl = static_cast<const char*>(std::memchr(data, '\n', size));
-                const std::size_t take = nl ? static_cast<std::size_t>(nl - data) + 1 : size;
-                x.line.append(data, take);
-                data += take;
-                size -= take;
-                if (x.line.size() > k_max_line) {
-                    fail(c, http_errors::failed(x.request, "a chunk line is too long"));
-                    return Fed::failed;
-                }
-                if (!nl) {
-                    break;
-                }
-                std::string_view line(x.line);
-                line.remove_suffix(1);
-                if (!line.empty() && line.back() == '\r') {
-                    line.remove_suffix(1);
-                }
-                if (x.phase == Phase::chunk_end) {
-                    if (!line.empty()) {
-                        fail(c,
-                             http_errors::failed(x.request, "a chunk has more data than its size"));
-                        return Fed::failed;
-                    }
-                    x.phase = Phase::chunk_size;
-                } else if (x.phase == Phase::trailers) {
-                    if (line.empty()) {
-                        x.keep_alive = x.keep_alive && size == 0;
-                        return Fed::done;
-                    }
-                } else {
-                    const std::string_view digits = line.substr(0, line.find_first_of("; \t"));
-                    std::int64_t chunk = 0;
-                    bool valid = !digits.empty() && digits.size() <= 15;
-                    for (const char d : digits) {
-                        const int v = std::isdigit(static_cast<unsigned char>(d)) ? d - '0'
-                                      : (d >= 'a' && d <= 'f')                    ? d - 'a' + 10
-                                      : (d >= 'A' && d <= 'F')                    ? d - 'A' + 10
-                                                                                  : -1;
-                        valid = valid && v >= 0;
-                        chunk = chunk * 16 + std::max(v, 0);
-                    }
-                    if (!valid) {
-                        fail(c, http_errors::failed(x.request, "a chunk size is not hexadecimal"));
-                        return Fed::failed;
-                    }
-                    x.remaining = chunk;
-                    x.phase = chunk == 0 ? Phase::trailers : Phase::chunk_data;
-                }
-                x.line.clear();
-                break;
-            }
-        }
-    }
-    return Fed::more;
-}
-
-PlainHttp::Fed PlainHttp::feed_head(Connection* c, const char*& data, std::size_t& size) {
-    Exchange& x = *c->x;
-    using Phase = Exchange::Phase;
-    while (size > 0 && x.phase == Phase::head) {
-        const char* nl = static_cast<const char*>(std::memchr(data, '\n', size));
-        const std::size_t take = nl ? static_cast<std::size_t>(nl - data) + 1 : size;
-        x.head_size += take;
-        if (x.head_size > k_max_head) {
-            fail(c, http_errors::failed(x.request, "the response headers are too large"));
-            return Fed::failed;
-        }
-        std::string_view line;
-        if (nl && x.line.empty()) {
-            line = std::string_view(data, take - 1);  // whole in this read: no copy
-        } else {
-            x.line.append(data, take);
-            if (nl) {
-                line = std::string_view(x.line).substr(0, x.line.size() - 1);
-            }
-        }
-        data += take;
-        size -= take;
-        if (!nl) {
-            return Fed::more;
-        }
-        if (!line.empty() && line.back() == '\r') {
-            line.remove_suffix(1);
-        }
-        core::HttpResponse& response = x.response;
-        if (!x.status_seen) {
-            // "HTTP/1.1 200 OK"
-            if (line.size() < 12 || line.substr(0, 7) != "HTTP/1." || line[8] != ' ' ||
-                !std::all_of(line.begin() + 9, line.begin() + 12, ::isdigit) ||
-                (line.size() > 12 && line[12] != ' ')) {
-                fail(c, http_errors::failed(x.request, "the answer is not an HTTP/1.x response"));
-                return Fed::failed;
-            }
-            response.status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
-            x.keep_alive = line[7] == '1';  // HTTP/1.0 closes unless it says otherwise
-            x.status_seen = true;
-        } else if (!line.empty()) {
-            const auto colon = line.find(':');
-            if (colon == std::string_view::npos || colon == 0) {
-                fail(c, http_errors::failed(x.request, "a response header has no name"));
-                return Fed::failed;
-            }
-            std::string_view value = line.substr(colon + 1);
-            while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
-                value.remove_prefix(1);
-            }
-            while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
-                value.remove_suffix(1);
-            }
-            response.headers.emplace_back(core::to_lower(line.substr(0, colon)), value);
-        } else if (response.status >= 100 && response.status < 200) {
-            if (response.status == 101) {
-                fail(c, http_errors::failed(x.request, "the server switched protocols"));
-                return Fed::failed;
-            }
-            response.headers.clear();  // an interim answer; the real one follows
-            x.status_seen = false;
-        } else {
-            // The end of the head: how the body is framed.
-            std::optional<std::int64_t> length;
-            bool chunked = false;
-            for (const auto& [name, value] : response.headers) {
-                if (name == "transfer-encoding") {
-                    if (!has_token(value, "chunked")) {
-                        fail(c, http_errors::failed(x.request,
-                                                    "unsupported Transfer-Encoding " + value));
-                        return Fed::failed;
-                    }
-                    chunked = true;
-                } else if (name == "content-length") {
-                    if (value.empty() || value.size() > 18 ||
-                        !std::all_of(value.begin(), value.end(), ::isdigit) ||
-                        (length && *length != std::stoll(value))) {
-                        fail(c, http_errors::failed(x.request, "a bad Content-Length"));
-                        return Fed::failed;
-                    }
-                    length = std::stoll(value);
-                } else if (name == "connection") {
-                    if (has_token(value, "close")) {
-                        x.keep_alive = false;
-                    } else if (has_token(value, "keep-alive")) {
-                        x.keep_alive = true;
-                    }
-                }
-            }
-            const std::int64_t cap = x.request.max_response_bytes;
-            if (response.status == 204 || response.status == 304) {
-                x.keep_alive = x.keep_alive && size == 0;
-                return Fed::done;
-            }
-            if (chunked) {
-                x.phase = Phase::chunk_size;
-            } else if (length) {
-                if (cap > 0 && *length > cap) {
-                    fail(c, http_errors::too_large(x.request));
-                    return Fed::failed;
-                }
-                if (*length == 0) {
-                    x.keep_alive = x.keep_alive && size == 0;
-                    return Fed::done;
-                }
-                if (!x.request.on_body) {
-                    response.body.reserve(static_cast<std::size_t>(*length));
-                }
-                x.remaining = *length;
-                x.phase = Phase::length;
-            } else {
-                x.phase = Phase::until_close;
-                x.keep_alive = false;
-            }
-        }
-        if (!x.line.empty()) {
-            x.line.clear();
-        }
-    }
-    return Fed::more;
-}
-
-bool PlainHttp::deliver(Connection* c, const char* data, std::size_t size) {
-    Exchange& x = *c->x;
-    x.received += static_cast<std::int64_t>(size);
-    if (x.request.max_response_bytes > 0 && x.received > x.request.max_response_bytes) {
-        fail(c, http_errors::too_large(x.request));
-        return false;
-    }
-    if (x.request.on_body) {
-        if (size > 0 && !x.request.on_body(std::string_view(data, size))) {
-            fail(c, http_errors::aborted(x.request));
-            return false;
-        }
-        return true;
-    }
-    x.response.body.append(data, size);
-    return true;
 }
 
 void PlainHttp::complete(Connection* c) {

@@ -1,22 +1,14 @@
 #include "core/http.hpp"
 
-#include <cctype>
-
 #include "core/fiber.hpp"
+#include "core/text.hpp"
 
 namespace sota::core {
 
 std::optional<std::string> find_header(const HttpHeaders& headers, std::string_view name) {
     for (const auto& [key, value] : headers) {
-        if (key.size() == name.size()) {
-            bool same = true;
-            for (std::size_t i = 0; i < key.size() && same; ++i) {
-                same = std::tolower(static_cast<unsigned char>(key[i])) ==
-                       std::tolower(static_cast<unsigned char>(name[i]));
-            }
-            if (same) {
-                return value;
-            }
+        if (equals_ignoring_case(key, name)) {
+            return value;
         }
     }
     return std::nullopt;

@@ -19,6 +19,13 @@ std::string to_lower(std::string_view text) {
     return out;
 }
 
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
+}
+
 std::string trim(std::string_view text) {
     const auto b = text.find_first_not_of(" \t\r\n");
     if (b == std::string_view::npos) {
@@ -104,11 +111,8 @@ namespace {
 bool append_json(std::string& out, const nlohmann::json& value, int indent, int depth) {
     using value_t = nlohmann::json::value_t;
     const bool pretty = indent >= 0;
-    // Between members or items: a comma, and when pretty a new line indented one level in.
-    const auto next_line = [&](bool first, int level) {
-        if (!first) {
-            out += ',';
-        }
+    // When pretty: a new line, indented `level` levels.
+    const auto line_break = [&](int level) {
         if (pretty) {
             out += '\n';
             out.append(static_cast<std::size_t>(level * indent), ' ');
@@ -123,8 +127,11 @@ bool append_json(std::string& out, const nlohmann::json& value, int indent, int 
             out += '{';
             bool first = true;
             for (auto it = value.begin(); it != value.end(); ++it) {
-                next_line(first, depth + 1);
+                if (!first) {
+                    out += ',';
+                }
                 first = false;
+                line_break(depth + 1);
                 if (!append_json_string(out, it.key())) {
                     return false;
                 }
@@ -133,10 +140,7 @@ bool append_json(std::string& out, const nlohmann::json& value, int indent, int 
                     return false;
                 }
             }
-            if (pretty) {
-                out += '\n';
-                out.append(static_cast<std::size_t>(depth * indent), ' ');
-            }
+            line_break(depth);
             out += '}';
             return true;
         }
@@ -148,16 +152,16 @@ bool append_json(std::string& out, const nlohmann::json& value, int indent, int 
             out += '[';
             bool first = true;
             for (const auto& item : value) {
-                next_line(first, depth + 1);
+                if (!first) {
+                    out += ',';
+                }
                 first = false;
+                line_break(depth + 1);
                 if (!append_json(out, item, indent, depth + 1)) {
                     return false;
                 }
             }
-            if (pretty) {
-                out += '\n';
-                out.append(static_cast<std::size_t>(depth * indent), ' ');
-            }
+            line_break(depth);
             out += ']';
             return true;
         }

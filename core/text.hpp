@@ -10,6 +10,9 @@ namespace sota::core {
 /// ASCII lower-case copy.
 std::string to_lower(std::string_view text);
 
+/// Whether `a` and `b` are the same text but for ASCII case (header names, tokens).
+bool equals_ignoring_case(std::string_view a, std::string_view b);
+
 /// The text without leading and trailing spaces, tabs, carriage returns and newlines.
 std::string trim(std::string_view text);
 
