@@ -203,7 +203,75 @@ core::Expected<std::unique_ptr<ReplayHttpClient>> ReplayHttpClient::open(
     return client;
 }
 
+namespace {
+
+/// The lower-case host and the port (the scheme's when none is written) of a URL.
+std::pair<std::string, std::string> host_and_port(const std::string& url) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string::npos) {
+        return {};
+    }
+    const std::string scheme = core::to_lower(url.substr(0, scheme_end));
+    const auto start = scheme_end + 3;
+    auto end = url.find_first_of("/?#", start);
+    std::string authority =
+        url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (const auto at = authority.rfind('@'); at != std::string::npos) {
+        authority = authority.substr(at + 1);
+    }
+    std::string host = authority;
+    std::string port;
+    if (!authority.empty() && authority.front() == '[') {
+        const auto close = authority.find(']');
+        host = authority.substr(0, close == std::string::npos ? std::string::npos : close + 1);
+        if (close != std::string::npos && close + 1 < authority.size() &&
+            authority[close + 1] == ':') {
+            port = authority.substr(close + 2);
+        }
+    } else if (const auto colon = authority.rfind(':'); colon != std::string::npos) {
+        host = authority.substr(0, colon);
+        port = authority.substr(colon + 1);
+    }
+    if (port.empty()) {
+        port = scheme == "https" ? "443" : "80";
+    }
+    return {core::to_lower(host), port};
+}
+
+}  // namespace
+
+bool host_listed(const std::string& url, const std::vector<std::string>& hosts) {
+    const auto [host, port] = host_and_port(url);
+    if (host.empty()) {
+        return false;
+    }
+    for (const auto& raw : hosts) {
+        const std::string entry = core::to_lower(core::trim(raw));
+        if (entry.empty()) {
+            continue;
+        }
+        // An entry is the authority part of a URL: parse it as one.
+        const auto [entry_host, entry_port] = host_and_port("x://" + entry);
+        const bool has_port = entry.back() != ']' && entry.find(':') != std::string::npos &&
+                              (entry.front() != '[' || entry.find("]:") != std::string::npos);
+        if (entry_host == host && (!has_port || entry_port == port)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void ReplayHttpClient::set_passthrough(std::vector<std::string> hosts, core::HttpClient* live) {
+    std::lock_guard lock(m_mutex);
+    m_passthrough = std::move(hosts);
+    m_live = live;
+}
+
 void ReplayHttpClient::send(core::HttpRequest request, core::HttpCallback done) {
+    if (m_live && host_listed(request.url, m_passthrough)) {
+        m_live->send(std::move(request), std::move(done));
+        return;
+    }
     const std::string fingerprint = request_fingerprint(request, *m_redactor);
     std::optional<Answer> answer;
     {

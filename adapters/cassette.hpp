@@ -48,6 +48,11 @@ class ReplayHttpClient final : public core::HttpClient {
 
     void send(core::HttpRequest request, core::HttpCallback done) override;
 
+    /// Sends requests to these hosts through `live` instead of answering them from the
+    /// cassette (http.replay_passthrough): "host" matches any port, "host:port" (or
+    /// "[v6]:port") one port; names are compared without case. `live` must outlive this.
+    void set_passthrough(std::vector<std::string> hosts, core::HttpClient* live);
+
     /// How many recorded exchanges the cassette holds.
     std::size_t size() const { return m_count; }
 
@@ -64,6 +69,11 @@ class ReplayHttpClient final : public core::HttpClient {
     std::map<std::string, std::size_t> m_served;
     std::size_t m_count = 0;
     std::mutex m_mutex;
+    std::vector<std::string> m_passthrough;
+    core::HttpClient* m_live = nullptr;
 };
+
+/// Whether `url`'s host (and port) is one of `hosts` (see ReplayHttpClient::set_passthrough).
+bool host_listed(const std::string& url, const std::vector<std::string>& hosts);
 
 }  // namespace sota::adapters

@@ -89,6 +89,14 @@ core::Status apply_table(const toml::table& table, const std::string& prefix,
             raw = d->get();
         } else if (const auto* b = node.as_boolean()) {
             raw = b->get();
+        } else if (const auto* list = node.as_array();
+                   list && (list->empty() || list->is_homogeneous(toml::node_type::string))) {
+            // A list of strings is the comma-separated string (http.replay_passthrough).
+            std::string joined;
+            for (const auto& item : *list) {
+                joined += (joined.empty() ? "" : ",") + std::string(item.as_string()->get());
+            }
+            raw = joined;
         } else {
             return core::fail(ErrorKind::config, "config.bad_type",
                               where + ": key '" + name +

@@ -4,12 +4,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstring>
 #include <fstream>
 
 #include "adapters/markdown.hpp"
 #include "adapters/private_files.hpp"
 #include "adapters/recent.hpp"
 #include "adapters/sqlite_store.hpp"
+#include "adapters/wordpress_publishing.hpp"
 #include "adapters/workflow_file.hpp"
 #include "core/config_schema.hpp"
 #include "core/fiber.hpp"
@@ -62,6 +64,79 @@ class RedactingStoreReporter final : public core::pipeline::Reporter {
     core::pipeline::JobStore& m_store;
     const core::Redactor& m_redactor;
 };
+
+/// The text of some HTML without its tags.
+std::string strip_tags(const std::string& html) {
+    std::string out;
+    bool in_tag = false;
+    for (const char c : html) {
+        if (c == '<') {
+            in_tag = true;
+        } else if (c == '>') {
+            in_tag = false;
+        } else if (!in_tag) {
+            out += c;
+        }
+    }
+    return out;
+}
+
+/// The post (or page) of the configured site at `url`: `?p=ID` / `?page_id=ID`, else the
+/// last path segment as its slug.
+core::Expected<core::WpPost> find_post_by_url(core::WordPressClient& wp, const std::string& url,
+                                              bool with_credentials) {
+    const auto query = url.find('?');
+    for (const auto& [param, collection] :
+         {std::pair{"p=", "posts"}, std::pair{"page_id=", "pages"}}) {
+        if (query == std::string::npos) {
+            break;
+        }
+        auto at = url.find(std::string("?") + param, query);
+        if (at == std::string::npos) {
+            at = url.find(std::string("&") + param, query);
+        }
+        if (at != std::string::npos) {
+            const std::int64_t id = std::atoll(url.c_str() + at + 1 + std::strlen(param));
+            if (id > 0) {
+                return with_credentials
+                           ? wp.get(id, collection)
+                           : core::fail(core::ErrorKind::credentials, "wordpress.no_password",
+                                        "reading post " + std::to_string(id) +
+                                            " needs the application password: "
+                                            "sota keys set wordpress");
+            }
+        }
+    }
+    std::string path = url.substr(0, std::min(url.find_first_of("?#"), url.size()));
+    const auto scheme = path.find("://");
+    const auto slash = path.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    path = slash == std::string::npos ? "" : path.substr(slash);
+    while (!path.empty() && path.back() == '/') {
+        path.pop_back();
+    }
+    const std::string slug = path.substr(path.rfind('/') + 1);
+    if (slug.empty()) {
+        return core::fail(core::ErrorKind::usage, "refresh.no_slug",
+                          url +
+                              " is the site's front page, not a post; give a post's URL or "
+                              "--post-id");
+    }
+    for (const char* collection : {"posts", "pages"}) {
+        auto found = wp.find_by_slug(slug, collection, !with_credentials);
+        if (!found) {
+            return core::fail(found.error());
+        }
+        if (!found->empty()) {
+            if (with_credentials) {
+                return wp.get(found->front().id, collection);  // raw fields
+            }
+            return found->front();
+        }
+    }
+    return core::fail(core::ErrorKind::not_found, "refresh.no_post",
+                      "no post or page with the slug '" + slug + "' on " + wp.site_url() +
+                          " (from " + url + "); check the URL or give --post-id");
+}
 
 /// The main content of a page: its <article>, else <main>, else the whole page.
 std::string main_content(const std::string& html) {
@@ -130,19 +205,7 @@ core::Status check_model_allowed(const std::string& where, const std::string& mo
 }  // namespace
 
 int JobRunner::drain_publish_queue() {
-    if (m_config.get(keys::wordpress_url).empty() ||
-        m_services.store().pending_publishes("wordpress").empty()) {
-        return 0;
-    }
-    core::WordPressClient wp(m_services.http(), m_services.wordpress_endpoint());
-    core::WordPressPublisher inner(wp);
-    core::resilience::DeferredPublisher publisher(inner, m_services.store(), m_clock, "wordpress");
-    const auto report = publisher.drain();
-    if (report.published + report.retried + report.gave_up > 0) {
-        spdlog::info("publish queue: {} published, {} to retry, {} given up", report.published,
-                     report.retried, report.gave_up);
-    }
-    return report.published;
+    return drain_wordpress_queue(m_services, m_config, m_clock, false).published;
 }
 
 core::Expected<std::shared_ptr<const JobRunner::CheckedWorkflow>> JobRunner::checked_workflow(
@@ -267,6 +330,25 @@ core::Status JobRunner::load_inputs(JobSpec& spec, const std::string& site_pages
         article["url"] = post->link;
         article["slug"] = post->slug;
         article["post_id"] = post->id;
+    } else if (!spec.url.empty() && !m_config.get(keys::wordpress_url).empty() &&
+               core::url_origin(spec.url) == core::url_origin(m_config.get(keys::wordpress_url))) {
+        // A post of the configured site: read through the REST API, not the theme's page.
+        core::WordPressClient wp(m_services.http(), m_services.wordpress_endpoint());
+        auto post = find_post_by_url(wp, spec.url,
+                                     m_services.secrets().resolve("wordpress").has_value() &&
+                                         !m_config.get(keys::wordpress_user).empty());
+        if (!post) {
+            return core::fail(post.error().kind, post.error().code,
+                              "cannot read the article to refresh: " + post.error().message);
+        }
+        article["markdown"] = core::pipeline::html_to_markdown(post->content);
+        article["title"] = core::pipeline::decode_entities(post->title);
+        article["meta_description"] =
+            core::pipeline::decode_entities(core::trim(strip_tags(post->excerpt)));
+        article["url"] = post->link;
+        article["slug"] = post->slug;
+        article["post_id"] = post->id;
+        article["status"] = post->status;
     } else if (!spec.url.empty()) {
         auto page = m_web->fetch(spec.url);
         if (!page) {
@@ -336,6 +418,16 @@ core::Expected<JobRecord> JobRunner::prepare(JobSpec spec, const JobOptions& opt
     }
     if (auto ok = core::pipeline::validate_spec(spec); !ok) {
         return core::fail(ok.error());
+    }
+    if (spec.mode == "refresh" && spec.publish == "draft" && !spec.post_id &&
+        spec.existing_article.is_object() &&
+        spec.existing_article.value("status", "") == "publish") {
+        return core::fail(
+            core::ErrorKind::usage, "publish.refresh_draft",
+            "--publish draft would turn live post " +
+                std::to_string(spec.existing_article.value("post_id", std::int64_t{0})) +
+                " back into a draft; use --publish publish to update it in place, or leave out "
+                "--publish and review the files first");
     }
     JobRecord job;
     job.id = core::pipeline::new_job_id(m_clock.wall());
@@ -459,31 +551,19 @@ JobRunResult JobRunner::run(JobRecord& job, core::pipeline::Reporter& reporter,
         }
     }
     if (!job.spec.publish.empty()) {
-        core::Article a;
-        a.title = article.value("title", "");
-        a.slug = article.value("slug", "");
-        a.meta_description = article.value("meta_description", "");
-        a.keyword = job.spec.keyword;
-        a.markdown = article.value("markdown", "");
-        a.html = render_markdown(a.markdown);
-        a.status = job.spec.publish;
-        if (job.spec.post_id) {
-            a.existing_id = job.spec.post_id;
-        }
-        core::WordPressClient wp(m_services.http(), m_services.wordpress_endpoint());
-        core::WordPressPublisher inner(wp);
-        core::resilience::DeferredPublisher publisher(inner, m_services.store(), m_clock,
-                                                      "wordpress");
-        auto published = publisher.publish(a);
-        if (published) {
-            out.published = *published;
-            out.result["published"] = {{"location", published->location},
-                                       {"deferred", published->deferred},
-                                       {"updated", published->updated}};
-        } else {
-            out.publish_error = published.error();
-            out.result["published"] = {{"error", published.error().message}};
-        }
+        const auto a = article_for_job(job.spec, job.id, article, render_markdown);
+        auto publishing = publish_job_article(
+            m_services, m_config, m_clock, a, job.spec.publish_dry_run,
+            [&](const std::string& text) {
+                emit(core::pipeline::EventType::log, {{"level", "info"}, {"text", text}});
+            });
+        out.published = publishing.published;
+        out.publish_error = publishing.error;
+        out.publish_dry_run = publishing.dry_run;
+        out.result["published"] = publishing.record;
+        // result.json says where the article went.
+        (void)core::run_file_io<core::Status>(
+            [&] { return write_article_dir(out.directory, quality, out.result); });
     }
     const auto total = out.outcome.total();
     job.result = {{"directory", out.directory.string()},

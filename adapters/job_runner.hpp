@@ -23,6 +23,7 @@ struct JobRunResult {
     std::filesystem::path directory;  ///< where the article went (completed jobs)
     std::optional<core::PublishResult> published;
     std::optional<core::Error> publish_error;
+    std::string publish_dry_run{};  ///< --dry-run: what publishing would have done
 };
 
 /// How a job is to be scheduled, and where its site pages come from.

@@ -65,15 +65,30 @@ core::Expected<std::unique_ptr<Services>> Services::create(
         return core::fail(core::ErrorKind::usage, "http.record_and_replay",
                           "http.record and http.replay are both set; choose one");
     }
+    std::vector<std::string> passthrough;
+    const std::string passthrough_list =
+        config.get(core::Key<std::string>{"http.replay_passthrough"});
+    for (std::size_t pos = 0; pos < passthrough_list.size();) {
+        const auto comma = std::min(passthrough_list.find(',', pos), passthrough_list.size());
+        const std::string host = core::trim(passthrough_list.substr(pos, comma - pos));
+        if (!host.empty()) {
+            passthrough.push_back(host);
+        }
+        pos = comma + 1;
+    }
+    std::unique_ptr<ReplayHttpClient> replaying;
     if (!replay.empty()) {
         auto client = ReplayHttpClient::open(replay, redactor);
         if (!client) {
             return core::fail(client.error());
         }
-        s->m_http = std::move(*client);
+        replaying = std::move(*client);
         s->m_mode = "replay";
         s->m_cassette = replay;
-        return s;
+        if (passthrough.empty()) {
+            s->m_http = std::move(replaying);
+            return s;
+        }
     }
     CurlHttpClient::Options http_options;
     const std::string connect_to = config.get(core::Key<std::string>{"http.connect_to"});
@@ -87,6 +102,12 @@ core::Expected<std::unique_ptr<Services>> Services::create(
     }
     http_options.plain_http = config.get(core::Key<bool>{"http.plain_client"});
     s->m_live = std::make_unique<CurlHttpClient>(std::move(http_options));
+    if (replaying) {
+        // The hosts listed are reached live (the demo publishing to a real site).
+        replaying->set_passthrough(std::move(passthrough), s->m_live.get());
+        s->m_http = std::move(replaying);
+        return s;
+    }
     if (!record.empty()) {
         s->m_http = std::make_unique<RecordingHttpClient>(*s->m_live, record, redactor);
         s->m_mode = "record";

@@ -71,6 +71,9 @@ class SqliteStore final : public core::resilience::CacheStore,
     void publish_gave_up(std::int64_t id, const std::string& error) override;
     std::vector<core::resilience::QueuedPublish> pending_publishes(
         const std::string& target) override;
+    /// The job whose result records that it published post `post_id` on `site` ("" if none):
+    /// how the WordPress publisher knows a post is sota's (sqlite_store_published.cpp).
+    std::string job_that_published(const std::string& site, std::int64_t post_id);
 
     // JobStore
     core::Status create_job(const core::pipeline::JobRecord& job) override;

@@ -14,6 +14,7 @@
 #include "cli/commands/help.hpp"
 #include "cli/commands/jobs.hpp"
 #include "cli/commands/keys.hpp"
+#include "cli/commands/publish_queue.hpp"
 #include "cli/commands/refresh.hpp"
 #include "cli/commands/run.hpp"
 #include "cli/commands/schedule.hpp"
@@ -91,6 +92,7 @@ CliApp::CliApp()
     setup_batch(app, m_table);
     setup_schedule(app, m_table);
     setup_refresh(app, m_table);
+    setup_publish_queue(app, m_table);
     setup_daemon(app, m_table);
     setup_config(app, m_table);
     setup_keys(app, m_table);

@@ -242,6 +242,21 @@ const std::vector<KeySpec>& config_schema() {
 
         {"wordpress.url", ValueType::string, "", "WordPress site URL, e.g. https://example.com"},
         {"wordpress.user", ValueType::string, "", "WordPress user for the application password"},
+        {"wordpress.on_conflict",
+         ValueType::choice,
+         "new_slug",
+         "a new article whose slug belongs to a post: new_slug (publish under SLUG-2, SLUG-3, "
+         "...), refuse (exit 2), or update (only a post sota made, known by its sota_job post "
+         "meta or the job database; others are refused)",
+         0,
+         0,
+         {"new_slug", "refuse", "update"}},
+        {"wordpress.create_terms", ValueType::boolean, "true",
+         "create categories and tags named by --category, --tag or a batch row when the site "
+         "lacks them (false: a missing one is an error)"},
+        {"http.replay_passthrough", ValueType::string, "",
+         "hosts (or host:port) a replayed run reaches live, e.g. your WordPress site: a TOML list "
+         "or comma-separated; everything else is answered from the recording"},
     };
     return table;
 }

@@ -15,7 +15,10 @@ std::string article_to_json(const Article& a) {
                         {"category_ids", a.category_ids},
                         {"tag_ids", a.tag_ids},
                         {"categories", a.categories},
-                        {"tags", a.tags}};
+                        {"tags", a.tags},
+                        {"seo_title", a.seo_title},
+                        {"json_ld", a.json_ld},
+                        {"job_id", a.job_id}};
     if (a.existing_id) {
         j["existing_id"] = *a.existing_id;
     }
@@ -40,6 +43,9 @@ Expected<Article> article_from_json(const std::string& text) {
     a.tag_ids = j.value("tag_ids", std::vector<std::int64_t>{});
     a.categories = j.value("categories", std::vector<std::string>{});
     a.tags = j.value("tags", std::vector<std::string>{});
+    a.seo_title = j.value("seo_title", "");
+    a.json_ld = j.value("json_ld", "");
+    a.job_id = j.value("job_id", "");
     if (j.contains("existing_id")) {
         a.existing_id = j["existing_id"].get<std::int64_t>();
     }

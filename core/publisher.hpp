@@ -20,17 +20,23 @@ struct Article {
     std::string status = "draft";            ///< draft, publish, pending, private
     std::vector<std::int64_t> category_ids;  ///< WordPress term ids
     std::vector<std::int64_t> tag_ids;
-    std::vector<std::string> categories;  ///< names, for files
+    std::vector<std::string> categories;  ///< names (WordPress: created if missing and allowed)
     std::vector<std::string> tags;
     std::optional<std::int64_t> existing_id;  ///< refresh: the post being updated
+    std::string seo_title{};                  ///< the <title> for search results ("" = title)
+    std::string json_ld{};                    ///< schema.org JSON-LD, published with the content
+    std::string job_id{};                     ///< the job that made it (marks the post as sota's)
 };
 
 /// Where an article went.
 struct PublishResult {
     std::string location;  ///< URL or file path
     std::optional<std::int64_t> remote_id;
-    bool updated = false;   ///< an existing post or file was replaced
-    bool deferred = false;  ///< not published yet: queued and retried later
+    bool updated = false;    ///< an existing post or file was replaced
+    bool deferred = false;   ///< not published yet: queued and retried later
+    std::string status{};    ///< the status the post has now ("draft", "publish", ...)
+    std::string slug{};      ///< the slug it went to (may differ from the article's: "-2")
+    std::string replaced{};  ///< an update: what it replaced, in words
 };
 
 /// The article as JSON (for the deferred publish queue) and back.

@@ -135,6 +135,13 @@ WpPost parse_wp_post(const json& j) {
     p.content = field_text(j, "content");
     p.excerpt = field_text(j, "excerpt");
     p.modified_gmt = j.value("modified_gmt", "");
+    p.date_gmt = j.is_object() && j.contains("date_gmt") && j["date_gmt"].is_string()
+                     ? j["date_gmt"].get<std::string>()
+                     : "";
+    p.author = j.value("author", std::int64_t{0});
+    if (j.contains("meta") && j["meta"].is_object()) {
+        p.meta = j["meta"];
+    }
     p.categories = ids(j, "categories");
     p.tags = ids(j, "tags");
     return p;
@@ -239,12 +246,27 @@ Expected<HttpResponse> WordPressClient::call(
                                       std::chrono::system_clock::now());
         const json j = json::parse(response->body, nullptr, false);
         const std::string code = j.is_object() ? j.value("code", "") : "";
-        if (code == "rest_post_invalid_id" || code == "rest_no_route") {
+        if (code == "rest_post_invalid_id" || code == "rest_no_route" ||
+            code == "rest_term_invalid") {
             e.kind = ErrorKind::not_found;
         }
-        if (e.kind == ErrorKind::credentials || code == "rest_cannot_create" ||
-            code == "rest_cannot_edit" || code == "rest_forbidden_context") {
+        // With credentials sent, a refusal of what only a logged-in user may ask for (drafts,
+        // the edit context) means WordPress ignored them and answered an anonymous visitor.
+        const bool sent_credentials = !m_endpoint.user.empty();
+        const bool anonymous_refusal =
+            sent_credentials &&
+            (code == "rest_not_logged_in" || code == "rest_forbidden_status" ||
+             (code == "rest_invalid_param" && response->body.find("status") != std::string::npos));
+        if (e.kind == ErrorKind::credentials || anonymous_refusal || code == "rest_cannot_create" ||
+            code == "rest_cannot_edit" || code == "rest_forbidden_context" ||
+            code == "rest_cannot_create_term") {
             e.kind = ErrorKind::credentials;
+            e.retryable = false;
+            if (anonymous_refusal) {
+                e.message = "WordPress did not accept the application password of user '" +
+                            m_endpoint.user + "' and answered as to an anonymous visitor (" +
+                            e.message + ")";
+            }
             e.message +=
                 ". Check wordpress.user and the application password (`sota keys set wordpress`); "
                 "WordPress only accepts application passwords over HTTPS or on local sites";
@@ -360,10 +382,13 @@ Expected<WpPost> WordPressClient::update(std::int64_t id, const WpDraft& draft,
 }
 
 Expected<std::vector<WpPost>> WordPressClient::find_by_slug(const std::string& slug,
-                                                            const std::string& collection) {
-    auto r = call(
-        "GET", "wp/v2/" + collection,
-        {{"slug", slug}, {"status", "publish,draft,pending,private,future"}, {"context", "edit"}});
+                                                            const std::string& collection,
+                                                            bool published_only) {
+    auto r = published_only ? call("GET", "wp/v2/" + collection, {{"slug", slug}})
+                            : call("GET", "wp/v2/" + collection,
+                                   {{"slug", slug},
+                                    {"status", "publish,draft,pending,private,future"},
+                                    {"context", "edit"}});
     if (!r) {
         return fail(r.error());
     }
@@ -375,6 +400,58 @@ Expected<std::vector<WpPost>> WordPressClient::find_by_slug(const std::string& s
         }
     }
     return posts;
+}
+
+Expected<std::vector<std::string>> WordPressClient::namespaces() {
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_namespaces) {
+            return *m_namespaces;
+        }
+    }
+    auto r = call("GET", "", {});
+    if (!r) {
+        return fail(r.error());
+    }
+    const json j = json::parse(r->body, nullptr, false);
+    std::vector<std::string> out;
+    if (j.is_object() && j.contains("namespaces") && j["namespaces"].is_array()) {
+        for (const auto& n : j["namespaces"]) {
+            if (n.is_string()) {
+                out.push_back(n.get<std::string>());
+            }
+        }
+    }
+    std::lock_guard lock(m_mutex);
+    m_namespaces = out;
+    return out;
+}
+
+std::string WordPressClient::site_url() const {
+    std::string site = m_endpoint.site_url;
+    while (!site.empty() && site.back() == '/') {
+        site.pop_back();
+    }
+    return site;
+}
+
+Expected<std::int64_t> WordPressClient::create_term(const std::string& taxonomy,
+                                                    const std::string& name) {
+    auto r = call("POST", "wp/v2/" + taxonomy, {}, json{{"name", name}}.dump());
+    if (!r) {
+        // Made meanwhile (or differing only in case): WordPress names the existing term.
+        const json j = json::parse(r.error().detail, nullptr, false);
+        if (j.is_object() && j.value("code", "") == "term_exists" && j.contains("data") &&
+            j["data"].is_object() && j["data"].contains("term_id")) {
+            return j["data"]["term_id"].get<std::int64_t>();
+        }
+        return fail(r.error());
+    }
+    const json j = json::parse(r->body, nullptr, false);
+    if (!j.is_object() || !j.contains("id")) {
+        return fail(malformed_response(ProviderKind::wordpress, "the created term has no id", *r));
+    }
+    return j["id"].get<std::int64_t>();
 }
 
 Expected<std::int64_t> WordPressClient::term_id(const std::string& taxonomy,
@@ -403,32 +480,6 @@ Expected<std::int64_t> WordPressClient::term_id(const std::string& taxonomy,
     return fail(ErrorKind::not_found, "wordpress.no_term",
                 "no " + kind + " '" + term + "' on " + m_endpoint.site_url +
                     " (give its id, slug or name)");
-}
-
-Expected<PublishResult> WordPressPublisher::publish(const Article& article) {
-    WpDraft draft;
-    draft.title = article.title;
-    draft.content = article.html;
-    draft.excerpt = article.meta_description;
-    draft.slug = article.slug;
-    draft.status = article.status;
-    draft.categories = article.category_ids;
-    draft.tags = article.tag_ids;
-    std::optional<std::int64_t> id = article.existing_id;
-    if (!id && !article.slug.empty()) {
-        auto existing = m_client.find_by_slug(article.slug);
-        if (!existing) {
-            return fail(existing.error());
-        }
-        if (!existing->empty()) {
-            id = existing->front().id;
-        }
-    }
-    auto post = id ? m_client.update(*id, draft) : m_client.create(draft);
-    if (!post) {
-        return fail(post.error());
-    }
-    return PublishResult{post->link, post->id, id.has_value()};
 }
 
 }  // namespace sota::core

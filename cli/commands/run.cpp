@@ -14,12 +14,14 @@
 #include "adapters/job_runner.hpp"
 #include "adapters/services.hpp"
 #include "adapters/sqlite_store.hpp"
+#include "adapters/wordpress_publishing.hpp"
 #include "cli/commands/jobs.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
 #include "core/exit_codes.hpp"
 #include "core/pipeline/workflow.hpp"
+#include "core/text.hpp"
 
 namespace sota::cli {
 
@@ -96,6 +98,25 @@ core::Expected<core::pipeline::JobSpec> spec_from_options(const RunOptions& o) {
         }
         spec.fields[f.substr(0, eq)] = f.substr(eq + 1);
     }
+    for (const auto& [given, into] :
+         {std::pair{&o.categories, &spec.categories}, std::pair{&o.tags, &spec.tags}}) {
+        for (const auto& item : *given) {
+            for (std::size_t pos = 0; pos <= item.size();) {
+                const auto comma = std::min(item.find(',', pos), item.size());
+                if (auto term = core::trim(item.substr(pos, comma - pos)); !term.empty()) {
+                    into->push_back(std::move(term));
+                }
+                pos = comma + 1;
+            }
+        }
+    }
+    if ((!spec.categories.empty() || !spec.tags.empty() || o.dry_run) && spec.publish.empty()) {
+        return core::fail(core::ErrorKind::usage, "run.publish_only",
+                          std::string(o.dry_run ? "--dry-run" : "--category and --tag") +
+                              " only apply to publishing; add --publish draft or --publish "
+                              "publish");
+    }
+    spec.publish_dry_run = o.dry_run;
     return spec;
 }
 
@@ -116,6 +137,12 @@ void add_job_flags(CLI::App* run, RunOptions& o) {
     run->add_option("--site-pages", o.site_pages,
                     "Your pages for internal links: a CSV/URL-list file or a sitemap URL");
     run->add_option("--field", o.fields, "NAME=VALUE for workflow prompt templates");
+    run->add_option("--category", o.categories,
+                    "Publish: a WordPress category by name (repeatable; created if missing)");
+    run->add_option("--tag", o.tags,
+                    "Publish: a WordPress tag by name (repeatable; created if missing)");
+    run->add_flag("--dry-run", o.dry_run,
+                  "Publish: print what would be created or changed on the site, touch nothing");
 }
 
 void setup_run(CLI::App& parent, CommandTable& table) {
@@ -266,17 +293,26 @@ int run_run(const RunOptions& options, Context& ctx) {
             static_cast<long long>(total.input_tokens + total.output_tokens), total.cost_usd,
             outcome.ran.size(), outcome.restored.size());
         if (mode == "replay") {
-            std::fprintf(stderr, "(replayed from the recording; no provider was called)\n");
+            const std::string live =
+                ctx.config().get(core::Key<std::string>{"http.replay_passthrough"});
+            if (live.empty()) {
+                std::fprintf(stderr, "(replayed from the recording; no provider was called)\n");
+            } else {
+                std::fprintf(stderr, "(replayed from the recording; only %s reached live)\n",
+                             live.c_str());
+            }
         }
     }
     if (result.publish_error) {
         print_error(*result.publish_error);
         return core::to_int(core::exit_code_for(result.publish_error->kind));
     }
+    if (!result.publish_dry_run.empty()) {
+        std::fprintf(stderr, "Dry run: nothing was changed on the site.\n%s",
+                     result.publish_dry_run.c_str());
+    }
     if (result.published) {
-        std::fprintf(stderr, "%s %s\n",
-                     result.published->deferred ? "Publishing deferred (queued):" : "Published:",
-                     result.published->location.c_str());
+        std::fprintf(stderr, "%s\n", adapters::publish_summary(*result.published).c_str());
     }
     return 0;
 }

@@ -21,14 +21,18 @@ struct RunOptions {
     std::optional<std::int64_t> post_id;
     std::string file;
     std::string site_pages;
-    std::vector<std::string> fields;  ///< NAME=VALUE for prompt templates
+    std::vector<std::string> fields;        ///< NAME=VALUE for prompt templates
+    std::vector<std::string> categories{};  ///< --category NAME (repeatable, or comma-separated)
+    std::vector<std::string> tags{};        ///< --tag NAME
+    bool dry_run = false;                   ///< --dry-run: say what publishing would change
     std::string resume;
     bool json = false;
     bool daemon = false;  ///< hand the job to sotad instead of running it here
 };
 
 /// Adds the flags that describe a job (keyword, mode, workflow, model, out, publish, url,
-/// post-id, file, site-pages, field): `sota run` and `sota submit` share them.
+/// post-id, file, site-pages, field, category, tag, dry-run): `sota run` and `sota submit`
+/// share them.
 void add_job_flags(CLI::App* command, RunOptions& options);
 
 /// The job a command line describes.

@@ -42,6 +42,16 @@ Expected<json> row_to_job(const std::map<std::string, std::string>& fields,
             }
         } else if (name == "category" || name == "tags") {
             extra[name] = value;
+            // Publishing: WordPress category and tag names, comma-separated.
+            json& list = job[name == "category" ? "categories" : "tags"];
+            list = json::array();
+            for (std::size_t pos = 0; pos <= value.size();) {
+                const auto comma = std::min(value.find(',', pos), value.size());
+                if (const std::string term = trim(value.substr(pos, comma - pos)); !term.empty()) {
+                    list.push_back(term);
+                }
+                pos = comma + 1;
+            }
         } else {
             extra[name] = value;  // prompts may use it as {{name}}
         }

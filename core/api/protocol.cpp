@@ -124,14 +124,16 @@ Expected<CreateJob> create_job_from_json(const json& body) {
     if (request.priority < -100 || request.priority > 100) {
         return invalid("priority: must be -100..100, got " + std::to_string(request.priority));
     }
-    static const std::set<std::string> known = {"keyword",     "mode",          "workflow",
-                                                "model",       "publish",       "url",
-                                                "post_id",     "file",          "out",
-                                                "fields",      "site_pages",    "queue",
-                                                "priority",    "existingPages", "requestId",
-                                                "clientId",    "timestamp",     "site_pages_source",
-                                                "useGodMode",  "aiClient",      "serpData",
-                                                "serperApiKey"};
+    static const std::set<std::string> known = {
+        "keyword",        "mode",          "workflow",
+        "model",          "publish",       "url",
+        "post_id",        "file",          "out",
+        "fields",         "site_pages",    "queue",
+        "priority",       "existingPages", "requestId",
+        "clientId",       "timestamp",     "site_pages_source",
+        "useGodMode",     "aiClient",      "serpData",
+        "serperApiKey",   "categories",    "tags",
+        "publish_dry_run"};
     for (const auto& [key, value] : doc.items()) {
         if (!known.count(key)) {
             return invalid("unknown field \"" + key + "\"");

@@ -151,6 +151,15 @@ json to_json(const JobSpec& spec) {
     if (!spec.existing_article.is_null()) {
         doc["existing_article"] = spec.existing_article;
     }
+    if (!spec.categories.empty()) {
+        doc["categories"] = spec.categories;
+    }
+    if (!spec.tags.empty()) {
+        doc["tags"] = spec.tags;
+    }
+    if (spec.publish_dry_run) {
+        doc["publish_dry_run"] = true;
+    }
     return doc;
 }
 
@@ -190,6 +199,15 @@ Expected<JobSpec> spec_from_json(const json& doc) {
         }
         if (doc.contains("fields") && doc["fields"].is_object()) {
             spec.fields = doc["fields"];
+        }
+        for (const auto& [name, into] :
+             {std::pair{"categories", &spec.categories}, std::pair{"tags", &spec.tags}}) {
+            if (doc.contains(name) && !doc[name].is_null()) {
+                *into = doc[name].get<std::vector<std::string>>();
+            }
+        }
+        if (doc.contains("publish_dry_run") && doc["publish_dry_run"].is_boolean()) {
+            spec.publish_dry_run = doc["publish_dry_run"].get<bool>();
         }
     } catch (const json::exception& e) {
         return invalid(std::string("a job field has the wrong type: ") + e.what());

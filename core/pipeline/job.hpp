@@ -22,12 +22,15 @@ struct JobSpec {
     std::string keyword;
     std::string mode = "generate";  ///< "generate" or "refresh"
     std::string workflow = "standard";
-    std::string model;                    ///< "" = llm.model (and each step's own)
-    std::string publish;                  ///< "", "draft" or "publish"
-    std::string url;                      ///< refresh: the live article
-    std::optional<std::int64_t> post_id;  ///< refresh: the WordPress post
-    std::string file;                     ///< refresh: a Markdown file
-    std::string out;                      ///< output directory ("" = articles/<slug>)
+    std::string model;                      ///< "" = llm.model (and each step's own)
+    std::string publish;                    ///< "", "draft" or "publish"
+    std::string url;                        ///< refresh: the live article
+    std::optional<std::int64_t> post_id;    ///< refresh: the WordPress post
+    std::string file;                       ///< refresh: a Markdown file
+    std::string out;                        ///< output directory ("" = articles/<slug>)
+    std::vector<std::string> categories{};  ///< publish: WordPress category names (or ids)
+    std::vector<std::string> tags{};        ///< publish: WordPress tag names (or ids)
+    bool publish_dry_run = false;           ///< publish: say what would change, touch nothing
     std::vector<SitePage> site_pages;
     nlohmann::json existing_article;                   ///< refresh: {title, markdown, url, post_id}
     nlohmann::json fields = nlohmann::json::object();  ///< extra fields prompts may use

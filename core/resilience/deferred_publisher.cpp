@@ -17,13 +17,19 @@ Expected<PublishResult> DeferredPublisher::publish(const Article& article) {
     return deferred;
 }
 
-DrainReport DeferredPublisher::drain(int limit) {
+DrainReport DeferredPublisher::drain(
+    int limit, bool all_now,
+    const std::function<void(const QueuedPublish&, const PublishResult&)>& on_published) {
     DrainReport report;
-    for (const auto& item : m_store.due_publishes(m_target, m_clock.wall(), limit)) {
+    const WallTime due_by = all_now ? WallTime::max() : m_clock.wall();
+    for (const auto& item : m_store.due_publishes(m_target, due_by, limit)) {
         auto result = m_inner.publish(item.article);
         if (result) {
             m_store.publish_done(item.id, result->location);
             ++report.published;
+            if (on_published) {
+                on_published(item, *result);
+            }
             continue;
         }
         const int attempts = item.attempts + 1;

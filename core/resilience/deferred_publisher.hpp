@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,8 +62,11 @@ class DeferredPublisher final : public Publisher {
 
     Expected<PublishResult> publish(const Article& article) override;
 
-    /// Retries every due item once.
-    DrainReport drain(int limit = 100);
+    /// Retries every due item once (with `all_now`, every pending item, due or not);
+    /// `on_published` hears of each one that went out.
+    DrainReport drain(
+        int limit = 100, bool all_now = false,
+        const std::function<void(const QueuedPublish&, const PublishResult&)>& on_published = {});
 
   private:
     Publisher& m_inner;

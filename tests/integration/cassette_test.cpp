@@ -122,3 +122,42 @@ TEST_CASE("a missing cassette is a clear error", "[cassette]") {
     REQUIRE_FALSE(r);
     CHECK(r.error().message.find("/nonexistent/demo.jsonl") != std::string::npos);
 }
+
+TEST_CASE("replay passthrough: listed hosts are reached live, the rest from the recording",
+          "[cassette][passthrough]") {
+    CHECK(adapters::host_listed("http://127.0.0.1:8081/wp-json/", {"127.0.0.1:8081"}));
+    CHECK_FALSE(adapters::host_listed("http://127.0.0.1:8082/wp-json/", {"127.0.0.1:8081"}));
+    CHECK(adapters::host_listed("https://WP.Example.com/x", {"wp.example.com"}));
+    CHECK(adapters::host_listed("https://wp.example.com/x", {" wp.example.com:443 "}));
+    CHECK_FALSE(adapters::host_listed("https://wp.example.com/x", {"wp.example.com:80"}));
+    CHECK_FALSE(adapters::host_listed("https://api.openai.com/v1", {"wp.example.com"}));
+    CHECK_FALSE(adapters::host_listed("https://evil.com/?u=wp.example.com", {"wp.example.com"}));
+    CHECK(adapters::host_listed("http://[::1]:9000/", {"[::1]:9000"}));
+    CHECK(adapters::host_listed("http://[::1]:9000/", {"[::1]"}));
+
+    test::TempHome home;
+    const auto cassette = home.path() / "empty.cassette.jsonl";
+    test::write_text(cassette, "");
+    auto replay = adapters::ReplayHttpClient::open(cassette, std::make_shared<core::Redactor>());
+    REQUIRE(replay);
+    test::FakeHttpServer live_site;
+    live_site.route("GET", "/hello", [](const test::FakeRequest&, test::FakeConnection& c) {
+        c.respond(200, "live", {}, "text/plain");
+    });
+    adapters::CurlHttpClient curl;
+    const std::string authority = live_site.base_url().substr(7);  // 127.0.0.1:PORT
+    (*replay)->set_passthrough({authority}, &curl);
+    core::HttpRequest live;
+    live.url = live_site.base_url() + "/hello";
+    live.set_deadline(std::chrono::seconds(5));
+    auto answered = (*replay)->perform(live);
+    REQUIRE(answered);
+    CHECK(answered->body == "live");
+    core::HttpRequest other;
+    other.url = "http://127.0.0.1:1/hello";
+    other.set_deadline(std::chrono::seconds(5));
+    auto unrecorded = (*replay)->perform(other);
+    REQUIRE_FALSE(unrecorded);
+    CHECK(unrecorded.error().code == "replay.unrecorded");
+    CHECK(live_site.count("/hello") == 1);
+}

@@ -434,7 +434,9 @@ TEST_CASE("articles publish to WordPress, whose posts are also the internal-link
     auto r = run_sota(home, args, &world);
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
-    CHECK(r.err.find("Published: " + wp_server.base_url()) != std::string::npos);
+    CHECK(r.err.find("Saved as draft (post ") != std::string::npos);
+    CHECK(r.err.find(wp_server.base_url()) != std::string::npos);
+    CHECK(r.err.find("Published") == std::string::npos);
     json created;
     {
         std::lock_guard lock(wp->mutex);
@@ -485,4 +487,118 @@ TEST_CASE("refresh reads a live page's main content from its URL", "[pipeline][r
     // The page's sections were Burr types, Grind size, Retention and Price.
     CHECK(changes["sections_kept"] == json::array({"Burr Types Compared"}));
     CHECK(changes["sections_removed"] == json::array({"Grind size", "Retention", "Price"}));
+}
+
+TEST_CASE("the offline demo publishes to a live site listed in http.replay_passthrough",
+          "[pipeline][run][demo][passthrough][wordpress]") {
+    test::TempHome home;  // no providers: the recording answers them; WordPress is live
+    test::FakeHttpServer wp_server;
+    auto wp = std::make_shared<test::FakeWordPress>();
+    test::install_wordpress(wp_server, wp);
+    const std::vector<std::string> args = {
+        "--set",
+        "http.replay=" + source_path("data/demo/espresso.cassette.jsonl"),
+        "--set",
+        "wordpress.url=" + wp_server.base_url(),
+        "--set",
+        "wordpress.user=" + wp->user,
+        "--key",
+        "wordpress=" + wp->app_password,
+        "run",
+        "--keyword",
+        k_keyword,
+        "--site-pages",
+        source_path("data/demo/site_pages.csv"),
+        "--publish",
+        "draft"};
+    // Without passthrough the site is not in the recording: nothing is published.
+    auto offline = run_sota(home, args);
+    CHECK(offline.exit_code != 0);
+    CHECK(offline.err.find("has no answer") != std::string::npos);
+    CHECK(wp->posts.empty());
+
+    auto with_site = args;
+    with_site.insert(with_site.begin(),
+                     {"--set", "http.replay_passthrough=" + wp_server.base_url().substr(7)});
+    auto r = run_sota(home, with_site);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find("Saved as draft (post ") != std::string::npos);
+    CHECK(r.err.find("only " + wp_server.base_url().substr(7) + " reached live") !=
+          std::string::npos);
+    std::lock_guard lock(wp->mutex);
+    REQUIRE(wp->posts.size() == 1);
+    CHECK(wp->posts.begin()->second["slug"] == "best-espresso-grinder");
+    CHECK(wp->posts.begin()->second["status"] == "draft");
+}
+
+#include "adapters/sqlite_store.hpp"
+
+TEST_CASE("a post deferred while WordPress is down is listed and flushed by sota publish-queue",
+          "[pipeline][run][wordpress][publish]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    test::FakeHttpServer wp_server;
+    auto wp = std::make_shared<test::FakeWordPress>();
+    test::install_wordpress(wp_server, wp);
+    const std::vector<std::string> site = {"--set", "wordpress.url=" + wp_server.base_url(),
+                                           "--set", "wordpress.user=" + wp->user,
+                                           "--key", "wordpress=" + wp->app_password};
+    auto with_site = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), site.begin(), site.end());
+        return args;
+    };
+    wp->writes_down = true;
+    auto r = run_sota(home,
+                      with_site({"run", "--keyword", k_keyword, "--publish", "publish", "--out",
+                                 (home.path() / "a").string()}),
+                      &world);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find("Publishing deferred (queued)") != std::string::npos);
+    CHECK(read_json(home.path() / "a" / "result.json")["published"]["deferred"] == true);
+    std::string job_id;
+    {
+        auto store = adapters::SqliteStore::open(home.path() / "state" / "sota.db");
+        REQUIRE(store);
+        job_id = (*store)->recent_jobs(1).at(0).id;
+    }
+
+    auto list = run_sota(home, with_site({"publish-queue", "list"}));
+    INFO(list.err);
+    CHECK(list.exit_code == 0);
+    CHECK(list.out.find("best-espresso-grinder") != std::string::npos);
+    CHECK(list.out.find(job_id) != std::string::npos);
+    CHECK(list.out.find("503") != std::string::npos);
+    auto still_down = run_sota(home, with_site({"publish-queue", "flush"}));
+    CHECK(still_down.exit_code == 1);
+    CHECK(still_down.err.find("0 published, 1 still waiting") != std::string::npos);
+
+    wp->writes_down = false;
+    auto flushed = run_sota(home, with_site({"publish-queue", "flush"}));
+    INFO(flushed.err);
+    CHECK(flushed.exit_code == 0);
+    CHECK(flushed.err.find("1 published") != std::string::npos);
+    CHECK(run_sota(home, with_site({"publish-queue", "list", "--json"})).out == "[]\n");
+    {
+        std::lock_guard lock(wp->mutex);
+        REQUIRE(wp->posts.size() == 1);
+        CHECK(wp->posts.begin()->second["status"] == "publish");
+    }
+    // The job's log has the deferral and the later publish; its result the post.
+    auto store = adapters::SqliteStore::open(home.path() / "state" / "sota.db");
+    REQUIRE(store);
+    std::string log;
+    for (const auto& e : (*store)->events(job_id, 0, 1000)) {
+        if (e.type == core::pipeline::EventType::log) {
+            log += e.data.value("text", "") + "\n";
+        }
+    }
+    INFO(log);
+    CHECK(log.find("Publishing deferred (queued)") != std::string::npos);
+    CHECK(log.find("deferred publish #1 done: Published (post ") != std::string::npos);
+    const auto job = (*store)->get_job(job_id);
+    REQUIRE(job);
+    CHECK(job->result["published"]["status"] == "publish");
+    CHECK(job->result["published"].contains("post_id"));
 }

@@ -117,13 +117,16 @@ TEST_CASE("drafts are created and updated, and errors are decoded", "[wordpress]
     CHECK(bad.error().message.find("wrong password") == std::string::npos);
 }
 
-TEST_CASE("publishing the same slug twice updates instead of duplicating", "[wordpress]") {
+TEST_CASE("publishing the same job's article twice updates its post instead of duplicating",
+          "[wordpress]") {
     WpRig rig;
+    rig.wp->registered_meta = {"sota_job"};  // the site keeps sota's post meta
     auto client = rig.client();
     core::WordPressPublisher publisher(client);
     core::Article article;
     article.title = "Grinders";
     article.slug = "grinders";
+    article.job_id = "job_1";
     article.html = "<p>v1</p>";
     auto first = publisher.publish(article);
     REQUIRE(first);

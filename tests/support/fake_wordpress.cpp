@@ -64,6 +64,41 @@ std::string decode(std::string s) {
     return out;
 }
 
+// WordPress's wp_unique_post_slug() for a published post: SLUG, else SLUG-2, SLUG-3, ...
+std::string unique_slug(const FakeWordPress& wp, const std::string& slug, std::int64_t self) {
+    auto taken = [&](const std::string& candidate) {
+        for (const auto& [id, post] : wp.posts) {
+            if (id != self && post["slug"] == candidate) {
+                return true;
+            }
+        }
+        return false;
+    };
+    if (!taken(slug)) {
+        return slug;
+    }
+    for (int n = 2;; ++n) {
+        if (!taken(slug + "-" + std::to_string(n))) {
+            return slug + "-" + std::to_string(n);
+        }
+    }
+}
+
+// The registered keys of a meta write over `current`; others are ignored, as WordPress does.
+json registered(const FakeWordPress& wp, const json& meta, json current) {
+    if (!current.is_object()) {
+        current = json::object();
+    }
+    for (const auto& key : wp.registered_meta) {
+        if (meta.is_object() && meta.contains(key)) {
+            current[key] = meta[key];
+        } else if (!current.contains(key)) {
+            current[key] = "";
+        }
+    }
+    return current;
+}
+
 json view(const json& post, bool edit, const std::string& fields) {
     json out = post;
     if (!edit) {
@@ -95,15 +130,16 @@ void handle_api(FakeWordPress& wp, const std::string& route, const FakeRequest& 
                 FakeConnection& c) {
     auto param = [&](const char* name) { return decode(r.query_param(name)); };
     const bool authed =
+        wp.app_passwords_available &&
         r.header("authorization") == "Basic " + b64(wp.user + ":" + wp.app_password);
-    if (!r.header("authorization").empty() && !authed) {
+    if (wp.app_passwords_available && !r.header("authorization").empty() && !authed) {
         wp_error(c, 401, "incorrect_password",
                  "The provided password is an invalid application password.");
         return;
     }
     if (route == "/" || route.empty()) {
         c.respond(200, json{{"name", "Fake site"},
-                            {"namespaces", {"wp/v2"}},
+                            {"namespaces", wp.namespaces},
                             {"authentication",
                              {{"application-passwords", {{"endpoints", json::object()}}}}}}
                            .dump());
@@ -114,15 +150,41 @@ void handle_api(FakeWordPress& wp, const std::string& route, const FakeRequest& 
             wp_error(c, 401, "rest_not_logged_in", "You are not currently logged in.");
             return;
         }
-        c.respond(200, json{{"id", 1}, {"name", wp.user}, {"slug", wp.user}}.dump());
+        c.respond(200, json{{"id", wp.user_id}, {"name", wp.user}, {"slug", wp.user}}.dump());
         return;
     }
     for (const std::string taxonomy : {"categories", "tags"}) {
         // GET /wp/v2/categories?slug=... or ?search=... (names, case-insensitive, substring).
-        if (route != "/wp/v2/" + taxonomy || r.method != "GET") {
+        if (route != "/wp/v2/" + taxonomy) {
             continue;
         }
         std::lock_guard lock(wp.mutex);
+        if (r.method == "POST") {
+            if (!authed) {
+                wp_error(c, 401, "rest_cannot_create",
+                         "Sorry, you are not allowed to create terms in this taxonomy.");
+                return;
+            }
+            const json body = json::parse(r.body, nullptr, false);
+            const std::string name = body.is_object() ? body.value("name", "") : "";
+            for (const auto& term : wp.terms[taxonomy]) {
+                if (core::to_lower(term.value("name", "")) == core::to_lower(name)) {
+                    c.respond(400, json{{"code", "term_exists"},
+                                        {"message",
+                                         "A term with the name provided already exists "
+                                         "in this taxonomy."},
+                                        {"data", {{"status", 400}, {"term_id", term["id"]}}}}
+                                       .dump());
+                    return;
+                }
+            }
+            std::string slug = core::to_lower(name);
+            std::replace(slug.begin(), slug.end(), ' ', '-');
+            const json term = {{"id", wp.next_term_id++}, {"name", name}, {"slug", slug}};
+            wp.terms[taxonomy].push_back(term);
+            c.respond(201, term.dump());
+            return;
+        }
         json out = json::array();
         for (const auto& term : wp.terms[taxonomy]) {
             const std::string name = core::to_lower(term.value("name", ""));
@@ -144,7 +206,11 @@ void handle_api(FakeWordPress& wp, const std::string& route, const FakeRequest& 
         const std::string type = collection == "posts" ? "post" : "page";
         const std::string rest = route.substr(base.size());
         const bool edit = param("context") == "edit";
-        if (edit && !authed) {
+        // WordPress checks parameters (status) before permissions (the edit context).
+        const std::string asked_status = param("status").empty() ? "publish" : param("status");
+        const bool status_forbidden =
+            rest.empty() && r.method == "GET" && asked_status != "publish" && !authed;
+        if (edit && !authed && !status_forbidden) {
             wp_error(c, 401, "rest_forbidden_context",
                      "Sorry, you are not allowed to edit posts in this post type.");
             return;
@@ -168,7 +234,17 @@ void handle_api(FakeWordPress& wp, const std::string& route, const FakeRequest& 
             }
             const std::string status = param("status").empty() ? "publish" : param("status");
             if (status != "publish" && !authed) {
-                wp_error(c, 400, "rest_forbidden_status", "Status is forbidden.");
+                c.respond(400, json{{"code", "rest_invalid_param"},
+                                    {"message", "Invalid parameter(s): status"},
+                                    {"data",
+                                     {{"status", 400},
+                                      {"params", {{"status", "Status is forbidden."}}},
+                                      {"details",
+                                       {{"status",
+                                         {{"code", "rest_forbidden_status"},
+                                          {"message", "Status is forbidden."},
+                                          {"data", {{"status", 401}}}}}}}}}}
+                                   .dump());
                 return;
             }
             std::vector<json> matches;
@@ -233,12 +309,20 @@ void handle_api(FakeWordPress& wp, const std::string& route, const FakeRequest& 
             const json body = json::parse(r.body, nullptr, false);
             const std::int64_t id = wp.next_id++;
             std::string slug = body.value("slug", "post-" + std::to_string(id));
+            const std::string status = body.value("status", "draft");
+            if (status == "publish") {
+                slug = unique_slug(wp, slug, id);
+            }
             json post = {
                 {"id", id},
                 {"type", type},
-                {"status", body.value("status", "draft")},
+                {"status", status},
                 {"slug", slug},
-                {"link", wp.base_url + "/?p=" + std::to_string(id)},
+                {"link", status == "publish" ? wp.base_url + "/" + slug + "/"
+                                             : wp.base_url + "/?p=" + std::to_string(id)},
+                {"author", wp.user_id},
+                {"date_gmt", date_days_ago(0)},
+                {"meta", registered(wp, body.value("meta", json::object()), json::object())},
                 {"title",
                  {{"raw", body.value("title", "")}, {"rendered", body.value("title", "")}}},
                 {"content",
@@ -277,10 +361,18 @@ void handle_api(FakeWordPress& wp, const std::string& route, const FakeRequest& 
                 it->second[f]["rendered"] = body[f];
             }
         }
-        for (const char* f : {"status", "slug", "categories", "tags"}) {
+        for (const char* f : {"status", "slug", "categories", "tags", "author", "date_gmt"}) {
             if (body.contains(f)) {
                 it->second[f] = body[f];
             }
+        }
+        if (body.contains("meta")) {
+            it->second["meta"] = registered(wp, body["meta"], it->second["meta"]);
+        }
+        if (it->second["status"] == "publish") {
+            it->second["slug"] =
+                unique_slug(wp, it->second["slug"].get<std::string>(), it->second["id"]);
+            it->second["link"] = wp.base_url + "/" + it->second["slug"].get<std::string>() + "/";
         }
         it->second["modified_gmt"] = date_days_ago(0);
         c.respond(200, view(it->second, true, "").dump());
@@ -291,8 +383,18 @@ void handle_api(FakeWordPress& wp, const std::string& route, const FakeRequest& 
 
 }  // namespace
 
+std::int64_t FakeWordPress::add_term(const std::string& taxonomy, const std::string& name) {
+    std::lock_guard lock(mutex);
+    std::string slug = core::to_lower(name);
+    std::replace(slug.begin(), slug.end(), ' ', '-');
+    const std::int64_t id = next_term_id++;
+    terms[taxonomy].push_back({{"id", id}, {"name", name}, {"slug", slug}});
+    return id;
+}
+
 std::int64_t FakeWordPress::add_post(const std::string& title, const std::string& slug,
-                                     int days_ago, std::vector<std::int64_t> categories) {
+                                     int days_ago, std::vector<std::int64_t> categories,
+                                     std::int64_t author) {
     std::lock_guard lock(mutex);
     const std::int64_t id = next_id++;
     posts[id] = {{"id", id},
@@ -307,6 +409,9 @@ std::int64_t FakeWordPress::add_post(const std::string& title, const std::string
                    {"protected", false}}},
                  {"excerpt", {{"raw", ""}, {"rendered", ""}}},
                  {"modified_gmt", date_days_ago(days_ago)},
+                 {"date_gmt", date_days_ago(days_ago + 100)},
+                 {"author", author},
+                 {"meta", registered(*this, json::object(), json::object())},
                  {"categories", categories},
                  {"tags", json::array()}};
     return id;
