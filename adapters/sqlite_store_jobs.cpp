@@ -43,6 +43,17 @@ constexpr const char* k_job_columns =
     "SELECT id, spec, workflow, state, current_step, attempts, error, result, created_at, "
     "updated_at, owner_pid, queue, priority, idempotency_key, batch_id FROM jobs ";
 
+/// The same columns and the job's progress, summed over its checkpoints (what a client is shown;
+/// claims and batch counts need none of it).
+constexpr const char* k_job_columns_with_progress =
+    "SELECT id, spec, workflow, state, current_step, attempts, error, result, created_at, "
+    "updated_at, owner_pid, queue, priority, idempotency_key, batch_id, "
+    "(SELECT COUNT(*) FROM checkpoints c WHERE c.job_id = jobs.id), "
+    "(SELECT COALESCE(SUM(json_extract(c.usage, '$.input_tokens') + "
+    "json_extract(c.usage, '$.output_tokens')), 0) FROM checkpoints c WHERE c.job_id = jobs.id), "
+    "(SELECT TOTAL(json_extract(c.usage, '$.cost_usd')) FROM checkpoints c "
+    "WHERE c.job_id = jobs.id) FROM jobs ";
+
 }  // namespace
 
 SqliteStore::KnownWorkflow& SqliteStore::known_workflow_locked(std::string column) {
@@ -118,6 +129,11 @@ JobRecord SqliteStore::job_from_row_locked(SQLite::Statement& q) {
     job.priority = q.getColumn(12).getInt();
     job.idempotency_key = q.getColumn(13).isNull() ? "" : q.getColumn(13).getString();
     job.batch_id = q.getColumn(14).isNull() ? "" : q.getColumn(14).getString();
+    if (q.getColumnCount() > 17) {
+        job.progress.steps_done = q.getColumn(15).getInt();
+        job.progress.tokens = q.getColumn(16).getInt64();
+        job.progress.cost_usd = q.getColumn(17).getDouble();
+    }
     return job;
 }
 
@@ -272,7 +288,7 @@ core::Status SqliteStore::create_jobs(const std::vector<JobRecord>& jobs) {
 
 std::optional<JobRecord> SqliteStore::get_job(const std::string& id) {
     std::lock_guard lock(m_mutex);
-    static const std::string sql = std::string(k_job_columns) + "WHERE id = ?";
+    static const std::string sql = std::string(k_job_columns_with_progress) + "WHERE id = ?";
     SQLite::Statement& q = cached_locked(sql.c_str());
     q.bind(1, id);
     std::optional<JobRecord> job;
@@ -285,8 +301,8 @@ std::optional<JobRecord> SqliteStore::get_job(const std::string& id) {
 
 std::vector<JobRecord> SqliteStore::recent_jobs(int limit) {
     std::lock_guard lock(m_mutex);
-    SQLite::Statement q(*m_db,
-                        std::string(k_job_columns) + "ORDER BY created_at DESC, id DESC LIMIT ?");
+    SQLite::Statement q(*m_db, std::string(k_job_columns_with_progress) +
+                                   "ORDER BY created_at DESC, id DESC LIMIT ?");
     q.bind(1, limit);
     std::vector<JobRecord> jobs;
     while (q.executeStep()) {
@@ -672,7 +688,7 @@ int SqliteStore::requeue_abandoned(std::int64_t owner_pid) {
 
 std::vector<JobRecord> SqliteStore::list_jobs(const JobFilter& filter) {
     std::lock_guard lock(m_mutex);
-    std::string sql = std::string(k_job_columns) + "WHERE 1 = 1";
+    std::string sql = std::string(k_job_columns_with_progress) + "WHERE 1 = 1";
     if (!filter.state.empty()) {
         sql += " AND state = :state";
     }

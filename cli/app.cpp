@@ -19,6 +19,7 @@
 #include "cli/commands/run.hpp"
 #include "cli/commands/schedule.hpp"
 #include "cli/commands/workflow.hpp"
+#include "cli/help_format.hpp"
 #include "cli/output.hpp"
 #include "core/suggest.hpp"
 #include "core/version.hpp"
@@ -66,6 +67,7 @@ CliApp::CliApp()
                                        "SEO-checked articles.",
                                        "sota")) {
     auto& app = *m_app;
+    app.formatter(make_help_formatter());  // before any subcommand: each copies it
     app.set_version_flag("--version", std::string("sota ") + core::k_version);
     app.footer(
         "Run `sota help COMMAND` for a command's options; `man sota` for exit codes, "

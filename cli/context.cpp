@@ -10,6 +10,7 @@
 #include "adapters/logging.hpp"
 #include "adapters/private_files.hpp"
 #include "adapters/services.hpp"
+#include "cli/output.hpp"
 
 namespace sota::cli {
 namespace {
@@ -159,6 +160,7 @@ core::Expected<Context> Context::load(const GlobalOptions& globals, core::EnvMap
     settings.color = !settings.json && use_color(ctx, 2);
     adapters::install_logger(
         adapters::make_logger(settings, ctx.m_redactor, adapters::stderr_writer()));
+    set_error_output(settings.json, ctx.m_redactor);
     for (const auto& name : *unknown) {
         spdlog::warn(
             "ignoring environment variable {}: it names no config key (`sota config show` "

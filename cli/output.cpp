@@ -6,12 +6,38 @@
 
 namespace sota::cli {
 
+namespace {
+
+/// How errors are written, as the command's context set it.
+struct ErrorOutput {
+    bool json = false;
+    std::shared_ptr<const core::Redactor> redactor;
+};
+
+ErrorOutput& error_output() {
+    static ErrorOutput output;
+    return output;
+}
+
+}  // namespace
+
+void set_error_output(bool json, std::shared_ptr<const core::Redactor> redactor) {
+    error_output() = ErrorOutput{json, std::move(redactor)};
+}
+
 void print_error(const core::Error& error) {
-    if (auto logger = spdlog::default_logger(); logger && logger->name() == "sota") {
-        logger->error("{}", error.message);
-        return;
+    const auto& output = error_output();
+    if (output.json) {
+        if (auto logger = spdlog::default_logger(); logger && logger->name() == "sota") {
+            logger->error("{}", error.message);
+            return;
+        }
     }
-    std::cerr << "sota: error: " << error.message << "\n";
+    std::string line = "sota: error: " + error.message;
+    if (output.redactor) {
+        line = output.redactor->redact(line);
+    }
+    std::cerr << line << "\n";
 }
 
 int report_error(const core::Error& error) {

@@ -71,6 +71,10 @@ std::string describe(const Event& e) {
 
 }  // namespace
 
+std::string describe_event(const Event& event) {
+    return describe(event);
+}
+
 void PlainProgress::on_event(const Event& event) {
     const std::string line = describe(event);
     std::lock_guard lock(m_mutex);

@@ -109,6 +109,9 @@ class BatchProgress final : public LiveBlock {
     std::map<std::string, Active> m_active;  // by job id
 };
 
+/// An event as PlainProgress writes it, without a newline ("step 2/8 gap_analysis started").
+std::string describe_event(const core::pipeline::Event& event);
+
 /// One plain line per event, for pipes, logs and cron. Thread-safe.
 class PlainProgress final : public core::pipeline::Reporter {
   public:

@@ -26,6 +26,7 @@
 #include "daemon/scheduler.hpp"
 #include "daemon/schedules.hpp"
 #include "daemon/server.hpp"
+#include "daemon/service_notify.hpp"
 
 namespace {
 
@@ -166,7 +167,8 @@ class Detacher {
     int m_fd = -1;
 };
 
-int serve(bool foreground, std::string socket_path, int workers, Detacher& detacher);
+int serve(bool foreground, std::string socket_path, int workers, Detacher& detacher,
+          const sota::daemon::ServiceNotifier& notifier);
 
 }  // namespace
 
@@ -182,18 +184,20 @@ int main(int argc, char** argv) {
     app.add_option("--socket", socket_path, "Listen here instead of the runtime dir's sotad.sock");
     app.add_option("--workers", workers, "Jobs to run at once (default: daemon.workers)");
     CLI11_PARSE(app, argc, argv);
+    const auto notifier = sota::daemon::ServiceNotifier::from_environment();
     Detacher detacher;
     if (!foreground) {
         detacher.detach();
     }
-    const int code = serve(foreground, socket_path, workers, detacher);
+    const int code = serve(foreground, socket_path, workers, detacher, notifier);
     detacher.report(code);
     return code;
 }
 
 namespace {
 
-int serve(bool foreground, std::string socket_path, int workers, Detacher& detacher) {
+int serve(bool foreground, std::string socket_path, int workers, Detacher& detacher,
+          const sota::daemon::ServiceNotifier& notifier) {
     // Signals are taken by the main thread only; block them before any thread starts.
     sigset_t signals;
     sigemptyset(&signals);
@@ -269,6 +273,8 @@ int serve(bool foreground, std::string socket_path, int workers, Detacher& detac
         "pid {}",
         sota::core::k_version, socket.string(), workers, reserved, ::getpid());
     detacher.report(0);
+    notifier.notify("READY=1\nMAINPID=" + std::to_string(::getpid()) + "\nSTATUS=listening on " +
+                    socket.string() + " with " + std::to_string(workers) + " worker(s)");
 
     // Between signals, every daemon.housekeeping: deferred posts, the cache, its counts.
     const auto every =
@@ -291,12 +297,15 @@ int serve(bool foreground, std::string socket_path, int workers, Detacher& detac
             continue;
         }
         if (sig == SIGHUP) {
+            notifier.notify("RELOADING=1");
             reload(applied, workers_from_flag, scheduler, schedules);
+            notifier.notify("READY=1");
             continue;
         }
         break;
     }
     spdlog::info("draining: no new jobs; running jobs stop at a checkpoint and are requeued");
+    notifier.notify("STOPPING=1\nSTATUS=draining: running jobs stop at a checkpoint");
     server.refuse_new_jobs();
     schedules.stop();
     scheduler.drain();

@@ -110,19 +110,31 @@ int run_breakers_reset(const BreakersOptions& options, Context& ctx) {
     if (!store) {
         return report_error(store.error());
     }
-    const core::SystemClock clock;
-    core::resilience::BreakerRegistry registry(clock, store->get());
-    if (!registry.reset(options.name)) {
-        std::vector<std::string> names;
-        for (const auto& s : all_breakers(**store)) {
-            names.push_back(s.name);
+    // The breakers the name covers: itself, or those under it (key:openai covers key:openai:#1).
+    std::vector<std::string> names;
+    bool any_tripped = false;
+    bool any_matched = false;
+    for (const auto& s : all_breakers(**store)) {
+        names.push_back(s.name);
+        if (s.name == options.name || s.name.rfind(options.name + ":", 0) == 0) {
+            any_matched = true;
+            any_tripped = any_tripped || s.state != core::resilience::BreakerState::closed;
         }
-        std::string message = "no breaker named '" + options.name + "' has tripped";
+    }
+    if (!any_matched) {
+        std::string message = "no breaker named '" + options.name + "'";
         if (const auto near = core::closest_match(options.name, names)) {
             message += "; did you mean '" + *near + "'?";
         }
         message += " (`sota breakers` lists them)";
         return report_error(core::Error{core::ErrorKind::not_found, "breakers.not_found", message});
+    }
+    const core::SystemClock clock;
+    core::resilience::BreakerRegistry registry(clock, store->get());
+    (void)registry.reset(options.name);  // also forgets a closed breaker's recent failures
+    if (!any_tripped) {
+        std::cout << options.name << " is closed: calls go through; nothing to reset\n";
+        return 0;
     }
     std::cout << "reset " << options.name << "\n";
     return 0;

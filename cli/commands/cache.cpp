@@ -9,12 +9,25 @@
 #include "adapters/sqlite_store.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "core/config_schema.hpp"
+#include "core/suggest.hpp"
 
 namespace sota::cli {
 namespace {
 
 core::Expected<std::unique_ptr<adapters::SqliteStore>> open_store(Context& ctx) {
     return adapters::SqliteStore::open(ctx.paths().database_file());
+}
+
+/// The kinds of entry the cache may hold: the known ones, and any the store has.
+std::vector<std::string> cache_kinds(adapters::SqliteStore& store) {
+    std::vector<std::string> kinds = known_cache_kinds();
+    for (const auto& row : store.cache_stats(std::chrono::system_clock::now())) {
+        if (std::find(kinds.begin(), kinds.end(), row.kind) == kinds.end()) {
+            kinds.push_back(row.kind);
+        }
+    }
+    return kinds;
 }
 
 std::string percent(double ratio) {
@@ -24,6 +37,17 @@ std::string percent(double ratio) {
 }
 
 }  // namespace
+
+std::vector<std::string> known_cache_kinds() {
+    std::vector<std::string> kinds;
+    constexpr std::string_view prefix = "cache.ttl.";
+    for (const auto& name : core::config_key_names()) {
+        if (name.rfind(prefix, 0) == 0) {
+            kinds.push_back(name.substr(prefix.size()));
+        }
+    }
+    return kinds;
+}
 
 void setup_cache(CLI::App& parent, CommandTable& table) {
     auto* cache = parent.add_subcommand("cache", "Inspect and empty the response cache");
@@ -35,8 +59,7 @@ void setup_cache(CLI::App& parent, CommandTable& table) {
     auto* prune = cache->add_subcommand("prune", "Remove expired entries");
     table.add(prune, [options](Context* ctx) { return run_cache_prune(*options, *ctx); });
     auto* clear = cache->add_subcommand("clear", "Remove every entry, or those of one kind");
-    clear->add_option("--kind", options->kind,
-                      "Only this kind: serp, keywords, gaps, references, ...");
+    clear->add_option("--kind", options->kind, "Only this kind: serp, keywords, gaps, references");
     table.add(clear, [options](Context* ctx) { return run_cache_clear(*options, *ctx); });
 }
 
@@ -107,6 +130,21 @@ int run_cache_clear(const CacheOptions& options, Context& ctx) {
     }
     const auto kind =
         options.kind.empty() ? std::nullopt : std::optional<std::string>(options.kind);
+    if (kind) {
+        const auto kinds = cache_kinds(**store);
+        if (std::find(kinds.begin(), kinds.end(), *kind) == kinds.end()) {
+            std::string message = "--kind: no cache kind '" + *kind + "'";
+            if (const auto near = core::closest_match(*kind, kinds)) {
+                message += "; did you mean '" + *near + "'?";
+            }
+            std::string all;
+            for (const auto& k : kinds) {
+                all += (all.empty() ? "" : ", ") + k;
+            }
+            message += " (kinds: " + all + ")";
+            return report_error(core::Error{core::ErrorKind::usage, "cache.kind", message});
+        }
+    }
     std::cout << "removed " << (*store)->cache_clear(kind) << " entries"
               << (kind ? " of kind " + *kind : "") << "\n";
     return 0;

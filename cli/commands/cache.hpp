@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "cli/command_table.hpp"
 
@@ -11,6 +12,9 @@ struct CacheOptions {
     bool json = false;
     std::string kind;
 };
+
+/// The kinds of cache entry: one per `cache.ttl.KIND` config key (serp, keywords, ...).
+std::vector<std::string> known_cache_kinds();
 
 /// Adds `cache` and its subcommands.
 void setup_cache(CLI::App& parent, CommandTable& table);

@@ -4,28 +4,83 @@
 #include <algorithm>
 #include <iostream>
 
+#include "adapters/environment.hpp"
+#include "adapters/workflow_file.hpp"
 #include "cli/command_tree.hpp"
+#include "cli/commands/cache.hpp"
 #include "core/config_schema.hpp"
+#include "core/paths.hpp"
+#include "core/pipeline/workflow.hpp"
 
 namespace sota::cli {
 namespace {
 
-// Values for an option that mirrors a config key of type choice ("--log-format" -> text, json).
+// The values a CLI11 IsMember check allows, as its description lists them ("{draft,publish}").
+std::vector<std::string> member_values(const CLI::Option& option) {
+    const std::string type = option.get_type_name();
+    const auto open = type.find('{');
+    const auto close = type.find('}', open);
+    std::vector<std::string> values;
+    if (open == std::string::npos || close == std::string::npos) {
+        return values;
+    }
+    std::string item;
+    for (const char c : type.substr(open + 1, close - open - 1)) {
+        if (c == ',') {
+            values.push_back(item);
+            item.clear();
+        } else {
+            item.push_back(c);
+        }
+    }
+    values.push_back(item);
+    return values;
+}
+
+// Built-in workflows and the user's workflow files.
+std::vector<std::string> workflow_names() {
+    std::vector<std::string> names;
+    for (const auto& w : core::pipeline::builtin_workflows()) {
+        names.push_back(w.name);
+    }
+    if (auto paths =
+            core::resolve_paths(adapters::snapshot_environment(), adapters::current_uid())) {
+        for (const auto& w : adapters::list_workflows(paths->config_dir / "workflows", nullptr)) {
+            names.push_back(w.name);
+        }
+    }
+    return names;
+}
+
+// Values for an option: its IsMember choices, a config key's choices ("--log-format" -> text,
+// json), workflow names, config keys for --set.
 std::vector<std::string> option_value_candidates(const CLI::Option& option) {
-    for (const auto& l : option.get_lnames()) {
+    if (auto values = member_values(option); !values.empty()) {
+        return values;
+    }
+    const auto& names = option.get_lnames();
+    const auto named = [&](const char* name) {
+        return std::find(names.begin(), names.end(), name) != names.end();
+    };
+    if (named("workflow")) {
+        return workflow_names();
+    }
+    if (named("kind")) {
+        return known_cache_kinds();
+    }
+    for (const auto& l : names) {
         std::string key = l;
         std::replace(key.begin(), key.end(), '-', '.');
         if (const auto* spec = core::find_key(key)) {
             return {spec->choices.begin(), spec->choices.end()};
         }
     }
-    if (std::find(option.get_lnames().begin(), option.get_lnames().end(), "set") !=
-        option.get_lnames().end()) {
-        auto names = core::config_key_names();
-        for (auto& n : names) {
+    if (named("set")) {
+        auto keys = core::config_key_names();
+        for (auto& n : keys) {
             n += "=";
         }
-        return names;
+        return keys;
     }
     return {};
 }

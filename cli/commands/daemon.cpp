@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -59,13 +60,21 @@ int run_stop(Context& ctx) {
     return core::to_int(core::ExitCode::job_failed);
 }
 
-int run_daemon_status(Context& ctx) {
+int run_daemon_status(Context& ctx, bool as_json) {
     const auto pid = running_pid(ctx);
+    const std::string socket = ctx.paths().socket_file().string();
+    if (as_json) {
+        json doc = {{"running", pid.has_value()}, {"socket", socket}};
+        doc["pid"] = pid ? json(*pid) : json();
+        std::printf("%s\n", doc.dump(2).c_str());
+    }
     if (!pid) {
         print_error(adapters::daemon_unreachable(ctx.paths().socket_file(), "not answering"));
         return core::to_int(core::ExitCode::daemon_unreachable);
     }
-    std::printf("sotad is running, pid %d, socket %s\n", *pid, ctx.paths().socket_file().c_str());
+    if (!as_json) {
+        std::printf("sotad is running, pid %d, socket %s\n", *pid, socket.c_str());
+    }
     return 0;
 }
 
@@ -125,7 +134,10 @@ void setup_daemon(CLI::App& parent, CommandTable& table) {
     auto* stop = daemon->add_subcommand("stop", "Stop sotad; running jobs go back to the queue");
     table.add(stop, [](Context* ctx) { return run_stop(*ctx); });
     auto* status = daemon->add_subcommand("status", "Whether sotad runs, and its pid");
-    table.add(status, [](Context* ctx) { return run_daemon_status(*ctx); });
+    auto status_json = std::make_shared<bool>(false);
+    status->add_flag("--json", *status_json, "Print one JSON document: running, pid, socket");
+    table.add(status,
+              [status_json](Context* ctx) { return run_daemon_status(*ctx, *status_json); });
     auto* restart = daemon->add_subcommand("restart", "Stop sotad, then start it");
     table.add(restart, [](Context* ctx) {
         if (const int stopped = run_stop(*ctx); stopped != 0) {

@@ -8,13 +8,16 @@
 #include <thread>
 
 #include "adapters/daemon_client.hpp"
+#include "adapters/environment.hpp"
 #include "adapters/private_files.hpp"
+#include "adapters/sqlite_store.hpp"
 #include "cli/commands/daemon.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
 #include "core/api/protocol.hpp"
 #include "core/exit_codes.hpp"
+#include "core/paths.hpp"
 #include "core/pipeline/workflow.hpp"
 
 namespace sota::cli {
@@ -78,10 +81,13 @@ std::string absolute(const std::string& path) {
 }
 
 /// Sends a job's events (all so far, then new ones if `follow`) to `reporter`, or prints them
-/// as JSON lines; returns the job's status at the end.
+/// as JSON lines; returns the job's status at the end. `saw_end` (if given) tells whether the
+/// reporter was handed the job's last change of state, which says how it ended.
 core::Expected<std::string> replay_events(adapters::DaemonClient& client, const std::string& id,
                                           bool follow, bool as_json,
-                                          core::pipeline::Reporter& reporter) {
+                                          core::pipeline::Reporter& reporter,
+                                          bool* saw_end = nullptr) {
+    std::string last_state;
     auto streamed = client.stream(
         "/v1/jobs/" + id + "/events" + (follow ? "?follow=1" : ""), [&](std::string_view line) {
             if (as_json) {
@@ -91,7 +97,11 @@ core::Expected<std::string> replay_events(adapters::DaemonClient& client, const 
             }
             const json e = json::parse(line, nullptr, false);
             if (e.is_object()) {
-                reporter.on_event(core::pipeline::event_from_json(e));
+                const auto event = core::pipeline::event_from_json(e);
+                if (event.type == core::pipeline::EventType::status_change) {
+                    last_state = event.data.value("state", "");
+                }
+                reporter.on_event(event);
             }
             return true;
         });
@@ -102,20 +112,46 @@ core::Expected<std::string> replay_events(adapters::DaemonClient& client, const 
     if (!job) {
         return core::fail(job.error());
     }
-    return job->value("status", "");
+    std::string status = job->value("status", "");
+    if (saw_end) {
+        *saw_end = !last_state.empty() && last_state == status;
+    }
+    return status;
 }
 
+/// Follows a job to its end with plain lines on stderr; says how it ended once (the job's last
+/// event says it, unless the stream ended before it).
 core::Expected<std::string> follow(adapters::DaemonClient& client, const std::string& id,
                                    bool as_json) {
     PlainProgress plain(stderr);
-    return replay_events(client, id, true, as_json, plain);
+    bool saw_end = false;
+    auto status = replay_events(client, id, true, as_json, plain, &saw_end);
+    if (status && !as_json && !saw_end) {
+        std::fprintf(stderr, "job %s %s\n", id.c_str(), status->c_str());
+    }
+    return status;
+}
+
+/// "k/N name": the step a job is in, as `status` and `list` both show it.
+std::string step_text(const json& j) {
+    std::string text =
+        std::to_string(j.value("step", 0)) + "/" + std::to_string(j.value("total_steps", 0));
+    const std::string name = j.value("step_name", "");
+    return name.empty() ? text : text + " " + name;
+}
+
+/// What the steps done so far used: "3 done, 5210 tokens, $0.0011".
+std::string usage_text(const json& j) {
+    char cost[32];
+    std::snprintf(cost, sizeof cost, "$%.4f", j.value("cost_usd", 0.0));
+    return std::to_string(j.value("steps_done", 0)) + " done, " +
+           std::to_string(j.value("tokens", std::int64_t{0})) + " tokens, " + cost;
 }
 
 void print_job(const json& j) {
-    std::printf("%s  %s  %s  step %d/%d %s  attempts %d\n", j.value("id", "").c_str(),
-                j.value("status", "").c_str(), j.value("keyword", "").c_str(), j.value("step", 0),
-                j.value("total_steps", 0), j.value("step_name", "").c_str(),
-                j.value("attempts", 0));
+    std::printf("%s  %s  %s  step %s (%s)  attempts %d\n", j.value("id", "").c_str(),
+                j.value("status", "").c_str(), j.value("keyword", "").c_str(), step_text(j).c_str(),
+                usage_text(j).c_str(), j.value("attempts", 0));
     if (j.contains("error")) {
         std::printf("  error: %s\n", j["error"].value("message", "").c_str());
     }
@@ -179,12 +215,10 @@ int run_list(const JobsOptions& o, Context& ctx) {
         std::printf("%s\n", jobs->dump(2).c_str());
         return 0;
     }
-    std::vector<std::vector<std::string>> rows = {{"ID", "STATUS", "STEP", "KEYWORD"}};
+    std::vector<std::vector<std::string>> rows = {{"ID", "STATUS", "STEP", "PROGRESS", "KEYWORD"}};
     for (const auto& j : (*jobs)["jobs"]) {
-        rows.push_back(
-            {j.value("id", ""), j.value("status", ""),
-             std::to_string(j.value("step", 0)) + "/" + std::to_string(j.value("total_steps", 0)),
-             j.value("keyword", "")});
+        rows.push_back({j.value("id", ""), j.value("status", ""), step_text(j), usage_text(j),
+                        j.value("keyword", "")});
     }
     print_table(rows);
     return 0;
@@ -273,22 +307,68 @@ int run_watch(const JobsOptions& o, Context& ctx) {
     } else {
         progress = std::make_unique<PlainProgress>(stderr);
     }
-    auto status = replay_events(client, id, true, o.json, *progress);
+    bool saw_end = false;
+    auto status = replay_events(client, id, true, o.json, *progress, &saw_end);
     if (tty) {
         tty->finish();
     }
     if (!status) {
         return report_daemon_error(status.error());
     }
-    std::fprintf(stderr, "job %s %s\n", id.c_str(), status->c_str());
+    if (o.json || tty || !saw_end) {  // plain lines said how it ended already
+        std::fprintf(stderr, "job %s %s\n", id.c_str(), status->c_str());
+    }
     return *status == "completed" ? 0 : core::to_int(core::ExitCode::job_failed);
 }
 
+/// A job's log: each event on a line of its own after the time it happened (UTC), or as JSON
+/// lines with --json.
 int run_logs(const JobsOptions& o, Context& ctx) {
     auto client = client_for(ctx);
-    PlainProgress plain(stdout);
-    auto status = replay_events(client, o.ids.front(), false, o.json, plain);
-    return status ? 0 : report_daemon_error(status.error());
+    if (auto job = daemon_request(client, "GET", "/v1/jobs/" + o.ids.front()); !job) {
+        return report_daemon_error(job.error());  // no such job, or no daemon
+    }
+    auto streamed =
+        client.stream("/v1/jobs/" + o.ids.front() + "/events", [&](std::string_view line) {
+            if (o.json) {
+                std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
+                return true;
+            }
+            const json e = json::parse(line, nullptr, false);
+            if (e.is_object()) {
+                std::printf("%s  %s\n", e.value("time", "").c_str(),
+                            describe_event(core::pipeline::event_from_json(e)).c_str());
+            }
+            return true;
+        });
+    if (!streamed) {
+        return report_daemon_error(streamed.error());
+    }
+    std::fflush(stdout);
+    return 0;
+}
+
+/// Job ids to complete: the newest jobs in the job database (read directly, so it works
+/// whether or not sotad runs), at most 50; none for a command that takes one id and has it.
+std::vector<std::string> job_ids(const std::vector<std::string>& before, bool many) {
+    std::vector<std::string> ids;
+    if (!many && !before.empty()) {
+        return ids;
+    }
+    const auto paths =
+        core::resolve_paths(adapters::snapshot_environment(), adapters::current_uid());
+    std::error_code ec;
+    if (!paths || !std::filesystem::exists(paths->database_file(), ec)) {
+        return ids;
+    }
+    auto store = adapters::SqliteStore::open(paths->database_file());
+    if (!store) {
+        return ids;
+    }
+    for (const auto& job : (*store)->recent_jobs(50)) {
+        ids.push_back(job.id);
+    }
+    return ids;
 }
 
 }  // namespace
@@ -334,9 +414,6 @@ int submit_to_daemon(const RunOptions& job, Context& ctx, const JobsOptions* ext
     if (!status) {
         return report_daemon_error(status.error());
     }
-    if (!as_json) {
-        std::fprintf(stderr, "job %s %s\n", id.c_str(), status->c_str());
-    }
     return *status == "completed" ? 0 : core::to_int(core::ExitCode::job_failed);
 }
 
@@ -357,6 +434,8 @@ void setup_jobs(CLI::App& parent, CommandTable& table) {
     status->add_option("ids", o->ids, "Job ids");
     status->add_flag("--json", o->json, "Print JSON");
     table.add(status, [o](Context* ctx) { return run_status(*o, *ctx); });
+    table.add_completer(
+        status, [](const std::vector<std::string>& before) { return job_ids(before, true); });
 
     auto* list = parent.add_subcommand("list", "Jobs in sotad, newest first");
     list->add_option("--status", o->status, "Only jobs in this state");
@@ -367,10 +446,14 @@ void setup_jobs(CLI::App& parent, CommandTable& table) {
     auto* cancel = parent.add_subcommand("cancel", "Cancel queued or running jobs");
     cancel->add_option("ids", o->ids, "Job ids")->required();
     table.add(cancel, [o](Context* ctx) { return run_post(*o, *ctx, "cancel"); });
+    table.add_completer(
+        cancel, [](const std::vector<std::string>& before) { return job_ids(before, true); });
 
     auto* retry = parent.add_subcommand("retry", "Queue failed jobs again from their last step");
     retry->add_option("ids", o->ids, "Job ids")->required();
     table.add(retry, [o](Context* ctx) { return run_post(*o, *ctx, "retry"); });
+    table.add_completer(
+        retry, [](const std::vector<std::string>& before) { return job_ids(before, true); });
 
     auto* result = parent.add_subcommand("result", "A finished job's article or result");
     result->add_option("id", o->ids, "Job id")->required()->expected(1);
@@ -378,21 +461,29 @@ void setup_jobs(CLI::App& parent, CommandTable& table) {
         ->check(CLI::IsMember({"json", "md", "html"}));
     result->add_option("-o,--output", o->output, "Write to this file instead of stdout");
     table.add(result, [o](Context* ctx) { return run_result(*o, *ctx); });
+    table.add_completer(
+        result, [](const std::vector<std::string>& before) { return job_ids(before, false); });
 
     auto* wait = parent.add_subcommand("wait", "Wait for jobs to end; exit 0 if all completed");
     wait->add_option("ids", o->ids, "Job ids")->required();
     wait->add_option("--timeout", o->timeout_s, "Give up after this many seconds (exit 1)");
     table.add(wait, [o](Context* ctx) { return run_wait(*o, *ctx); });
+    table.add_completer(
+        wait, [](const std::vector<std::string>& before) { return job_ids(before, true); });
 
     auto* watch = parent.add_subcommand("watch", "Follow a job live until it ends");
     watch->add_option("id", o->ids, "Job id")->required()->expected(1);
     watch->add_flag("--json", o->json, "Print events as JSON lines");
     table.add(watch, [o](Context* ctx) { return run_watch(*o, *ctx); });
+    table.add_completer(
+        watch, [](const std::vector<std::string>& before) { return job_ids(before, false); });
 
     auto* logs = parent.add_subcommand("logs", "A job's events so far, one line each");
     logs->add_option("id", o->ids, "Job id")->required()->expected(1);
     logs->add_flag("--json", o->json, "Print events as JSON lines");
     table.add(logs, [o](Context* ctx) { return run_logs(*o, *ctx); });
+    table.add_completer(
+        logs, [](const std::vector<std::string>& before) { return job_ids(before, false); });
 }
 
 }  // namespace sota::cli

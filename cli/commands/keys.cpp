@@ -11,6 +11,8 @@
 #include "adapters/keys_file.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "core/secrets.hpp"
+#include "core/suggest.hpp"
 
 namespace sota::cli {
 namespace {
@@ -76,6 +78,35 @@ std::vector<std::string> name_completer(const std::vector<std::string>& before) 
     return names;
 }
 
+/// Refuses a name sota never reads: a known one, or NAME.N for the Nth endpoint of a provider's
+/// pool (openai.2), is needed.
+core::Status check_used_name(const std::string& name) {
+    std::vector<std::string> known;
+    for (const auto& spec : core::known_secrets()) {
+        known.emplace_back(spec.name);
+        if (name == spec.name) {
+            return {};
+        }
+        const std::string pool = std::string(spec.name) + ".";
+        if (name.size() > pool.size() && name.rfind(pool, 0) == 0) {
+            const std::string n = name.substr(pool.size());
+            if (n.find_first_not_of("0123456789") == std::string::npos && n[0] != '0' &&
+                n.size() < 4 && std::stoi(n) >= 2) {
+                return {};
+            }
+        }
+    }
+    std::string message = "sota uses no key named '" + name + "'";
+    const std::string base = name.substr(0, name.find('.'));
+    if (const auto near = core::closest_match(base, known)) {
+        message += "; did you mean '" + *near + name.substr(base.size()) + "'?";
+    }
+    message +=
+        " (names: openai, anthropic, gemini, openai_compatible, serper, wordpress, and NAME.N "
+        "for the Nth endpoint of a pool, e.g. openai.2)";
+    return core::fail(core::ErrorKind::usage, "keys.unknown_name", message);
+}
+
 }  // namespace
 
 void setup_keys(CLI::App& parent, CommandTable& table) {
@@ -87,7 +118,7 @@ void setup_keys(CLI::App& parent, CommandTable& table) {
         keys->add_subcommand("set", "Store a key; the value is read from stdin or a hidden prompt");
     set->add_option("NAME", options->name,
                     "Key name: openai, anthropic, gemini, openai_compatible, "
-                    "serper, wordpress, or your own")
+                    "serper, wordpress, or NAME.N for a pool's Nth endpoint")
         ->required();
     table.add(set, [options](Context* ctx) { return run_keys_set(*options, *ctx); });
     table.add_completer(set, name_completer);
@@ -110,6 +141,9 @@ int run_keys_set(const KeysOptions& options, Context& ctx) {
     auto valid = core::validate_secret_name(options.name);
     if (!valid) {
         return report_error(valid.error());
+    }
+    if (auto used = check_used_name(options.name); !used) {
+        return report_error(used.error());
     }
     const adapters::KeysFile file(ctx.paths().keys_file());
     auto existing = file.load();

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <regex>
 #include <tuple>
 
 #include "adapters/private_files.hpp"
@@ -135,6 +136,42 @@ core::Expected<std::vector<Candidate>> from_list(const RefreshOptions& o,
     return out;
 }
 
+/// Whether `text` is a date (2026-08-01) or a date and time (2026-08-01T12:00:00).
+bool is_date(const std::string& text) {
+    static const std::regex date(
+        R"(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d:[0-5]\d)?)");
+    return std::regex_match(text, date);
+}
+
+/// Refuses options that cannot go together or values that do not parse, before anything is
+/// read or queued (exit 2).
+core::Status check_input(const RefreshOptions& o) {
+    auto usage = [](const std::string& message) {
+        return core::fail(core::ErrorKind::usage, "refresh.usage", message);
+    };
+    if (!o.older_than.empty() && !core::parse_duration(o.older_than)) {
+        return usage("--older-than takes a duration such as 90d or 12h, got '" + o.older_than +
+                     "'");
+    }
+    if (!o.modified_before.empty() && !is_date(o.modified_before)) {
+        return usage("--modified-before takes a date, 2026-08-01 or 2026-08-01T12:00:00, got '" +
+                     o.modified_before + "'");
+    }
+    if (!o.older_than.empty() && !o.modified_before.empty()) {
+        return usage("give --older-than or --modified-before, not both");
+    }
+    if (!o.from.empty() && (!o.older_than.empty() || !o.modified_before.empty() ||
+                            !o.categories.empty() || !o.tags.empty() || !o.search.empty())) {
+        return usage(
+            "--older-than, --modified-before, --category, --tag and --search choose WordPress "
+            "posts; with --from the file or sitemap is the choice: drop them or --from");
+    }
+    if (o.run.json && !o.run.dry_run) {
+        return usage("--json prints the articles a dry run chose: add --dry-run");
+    }
+    return {};
+}
+
 }  // namespace
 
 void setup_refresh(CLI::App& parent, CommandTable& table) {
@@ -153,10 +190,14 @@ void setup_refresh(CLI::App& parent, CommandTable& table) {
     refresh->add_option("--publish", o->publish, "publish: update each post in place")
         ->check(CLI::IsMember({"publish"}));
     add_pool_flags(refresh, o->run);
+    refresh->add_flag("--json", o->run.json, "With --dry-run: one JSON object per article");
     table.add(refresh, [o](Context* ctx) { return run_refresh(*o, *ctx); });
 }
 
 int run_refresh(const RefreshOptions& o, Context& ctx) {
+    if (auto ok = check_input(o); !ok) {
+        return report_error(ok.error());
+    }
     if (auto dir = adapters::ensure_private_dir(ctx.paths().runtime_dir); !dir) {
         return report_error(dir.error());
     }
@@ -207,7 +248,14 @@ int run_refresh(const RefreshOptions& o, Context& ctx) {
         // The same article at the same modification time is refreshed once.
         job["idempotency_key"] =
             "refresh-" + core::sha256_hex(job.dump() + "|" + c.modified).substr(0, 32);
-        if (o.run.dry_run) {
+        if (o.run.dry_run && o.run.json) {
+            json row = {{"post_id", c.post_id > 0 ? json(c.post_id) : json()},
+                        {"modified", c.modified.empty() ? json() : json(c.modified)},
+                        {"url", c.url},
+                        {"title", c.title},
+                        {"job", job}};
+            std::printf("%s\n", row.dump().c_str());
+        } else if (o.run.dry_run) {
             std::printf("%s\t%s\t%s\n", c.post_id > 0 ? std::to_string(c.post_id).c_str() : "-",
                         c.modified.empty() ? "-" : c.modified.c_str(), c.url.c_str());
         }

@@ -233,7 +233,8 @@ void setup_schedule(CLI::App& parent, CommandTable& table) {
     next->add_option("expression", o->expression, "Five fields, or @daily-style macros")
         ->required();
     next->add_option("--tz", o->tz, "IANA time zone (default: the system's)");
-    next->add_option("--from", o->from, "Start after this time (default: now)");
+    next->add_option("--from", o->from,
+                     "List runs at or after this time: a run at FROM itself counts (default: now)");
     next->add_option("--count", o->count, "How many run times (1-100)")->check(CLI::Range(1, 100));
     next->add_flag("--json", o->json, "Print JSON");
     table.add(next, [o](Context* ctx) { return run_schedule_next(*o, *ctx); });
@@ -293,7 +294,7 @@ int run_schedule_next(const ScheduleOptions& options, Context&) {
         if (!from) {
             return report_error(from.error());
         }
-        after = *from - std::chrono::seconds(1);  // --from itself may be a run time
+        after = *from - std::chrono::seconds(1);  // a run at FROM itself counts (cron is by minute)
     }
     json runs = json::array();
     for (int i = 0; i < options.count; ++i) {

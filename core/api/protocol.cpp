@@ -176,7 +176,7 @@ json job_view(const pipeline::JobRecord& job) {
             step = static_cast<int>(i) + 1;
         }
     }
-    if (job.state == pipeline::JobState::completed) {
+    if (job.state == pipeline::JobState::completed || job.state == pipeline::JobState::validating) {
         step = static_cast<int>(steps.size());
     }
     json view = {{"id", job.id},
@@ -190,6 +190,9 @@ json job_view(const pipeline::JobRecord& job) {
                  {"step", step},
                  {"total_steps", steps.size()},
                  {"step_name", job.current_step},
+                 {"steps_done", job.progress.steps_done},
+                 {"tokens", job.progress.tokens},
+                 {"cost_usd", job.progress.cost_usd},
                  {"attempts", job.attempts},
                  {"created_at", iso8601_utc(job.created_at)},
                  {"updated_at", iso8601_utc(job.updated_at)}};

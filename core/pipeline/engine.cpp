@@ -225,6 +225,10 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, const Expected<
             }
             inputs["fields"] = job.spec.fields;
             job.current_step = id;
+            // Stored as it starts, so that a client asking sees the step the job is in (the
+            // step count and usage come from the checkpoints).
+            job.updated_at = m_clock.wall();
+            (void)m_store.update_job_keeping_state(job);
             json opened = json::object();  // key by key: cheaper than a braced list
             opened["index"] = ++index;
             opened["total"] = total;

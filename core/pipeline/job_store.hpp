@@ -13,6 +13,14 @@
 
 namespace sota::core::pipeline {
 
+/// How far a job has come, as its checkpoints say: the steps finished (taken from a checkpoint
+/// or run) and what they used. Filled by a store when it reads a job; never written.
+struct StepProgress {
+    int steps_done = 0;
+    std::int64_t tokens = 0;  ///< input and output tokens of the steps done
+    double cost_usd = 0;      ///< their cost
+};
+
 /// A job as stored.
 struct JobRecord {
     std::string id;
@@ -32,6 +40,7 @@ struct JobRecord {
     int priority = 0;                ///< higher first, within a queue
     std::string idempotency_key;     ///< a client's key: the same key returns the same job
     std::string batch_id;            ///< the batch it came in ("" for a single job)
+    StepProgress progress;           ///< read from its checkpoints (get_job, list_jobs)
 };
 
 /// A job's workflow document, or an empty object when it has none.
@@ -48,6 +57,20 @@ struct Checkpoint {
     std::int64_t duration_ms = 0;
     WallTime finished_at;
 };
+
+/// The progress a job's checkpoints show (for stores that read them whole).
+inline StepProgress progress_of(const std::vector<Checkpoint>& checkpoints) {
+    StepProgress progress;
+    for (const auto& c : checkpoints) {
+        ++progress.steps_done;
+        if (c.usage.is_object()) {
+            progress.tokens += c.usage.value("input_tokens", std::int64_t{0}) +
+                               c.usage.value("output_tokens", std::int64_t{0});
+            progress.cost_usd += c.usage.value("cost_usd", 0.0);
+        }
+    }
+    return progress;
+}
 
 /// Where jobs, their checkpoints and events live (SQLite for one machine; the daemon's store).
 /// Implementations are thread-safe.

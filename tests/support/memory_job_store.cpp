@@ -17,7 +17,12 @@ core::Status MemoryJobStore::create_job(const JobRecord& job) {
 std::optional<JobRecord> MemoryJobStore::get_job(const std::string& id) {
     std::lock_guard lock(m_mutex);
     const auto it = m_jobs.find(id);
-    return it == m_jobs.end() ? std::nullopt : std::optional<JobRecord>(it->second);
+    if (it == m_jobs.end()) {
+        return std::nullopt;
+    }
+    JobRecord job = it->second;
+    job.progress = core::pipeline::progress_of(m_checkpoints[id]);
+    return job;
 }
 
 core::Status MemoryJobStore::update_job(const JobRecord& job) {

@@ -247,3 +247,18 @@ TEST_CASE("progress events are built only when some reporter keeps them", "[engi
                      e.data.value("detail", "") == "outlining";
           }) == 1);
 }
+
+TEST_CASE("the store shows the step a job is in while it runs, and the steps done",
+          "[engine][progress]") {
+    Harness h;
+    std::optional<JobRecord> during;
+    h.set("generate", [&](StepContext&) -> Expected<json> {
+        during = h.store.get_job(h.job.id);
+        return json::object();
+    });
+    REQUIRE(h.run().state == JobState::completed);
+    REQUIRE(during);
+    CHECK(during->state == JobState::running);
+    CHECK(during->current_step == "generate");
+    CHECK(during->progress.steps_done == 3);  // keywords, gaps, blueprint
+}
