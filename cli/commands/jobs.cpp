@@ -116,7 +116,12 @@ void print_job(const json& j) {
                 j.value("status", "").c_str(), j.value("keyword", "").c_str(), j.value("step", 0),
                 j.value("total_steps", 0), j.value("step_name", "").c_str(),
                 j.value("attempts", 0));
-    if (j.contains("error")) {
+    if (j.value("status", "") == "waiting" && j.contains("retry_at")) {
+        const std::string on = j.value("waiting_for", "");
+        std::printf("  waiting%s, next try at %s: %s\n", on.empty() ? "" : (" on " + on).c_str(),
+                    j.value("retry_at", "").c_str(),
+                    j.contains("error") ? j["error"].value("message", "").c_str() : "");
+    } else if (j.contains("error")) {
         std::printf("  error: %s\n", j["error"].value("message", "").c_str());
     }
     if (j.contains("result")) {
@@ -181,8 +186,12 @@ int run_list(const JobsOptions& o, Context& ctx) {
     }
     std::vector<std::vector<std::string>> rows = {{"ID", "STATUS", "STEP", "KEYWORD"}};
     for (const auto& j : (*jobs)["jobs"]) {
+        std::string status = j.value("status", "");
+        if (status == "waiting" && j.contains("retry_at")) {
+            status += " (next try " + j.value("retry_at", "") + ")";
+        }
         rows.push_back(
-            {j.value("id", ""), j.value("status", ""),
+            {j.value("id", ""), status,
              std::to_string(j.value("step", 0)) + "/" + std::to_string(j.value("total_steps", 0)),
              j.value("keyword", "")});
     }
