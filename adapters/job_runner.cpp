@@ -515,6 +515,9 @@ JobRunResult JobRunner::run(JobRecord& job, core::pipeline::Reporter& reporter,
     events.add(&reporter);
     job.owner_pid = ::getpid();
     core::pipeline::Engine engine(m_services.store(), services, events, m_clock);
+    if (m_parking) {
+        engine.set_parking(*m_parking);
+    }
     out.outcome = engine.run(job, (*workflow)->workflow, (*workflow)->levels, cancel);
     if (out.outcome.state != core::pipeline::JobState::completed) {
         return out;

@@ -61,6 +61,10 @@ class JobRunner {
     JobRunResult run(core::pipeline::JobRecord& job, core::pipeline::Reporter& reporter,
                      core::CancelToken cancel);
 
+    /// Jobs run from now on wait out a provider's trouble instead of failing (sotad's jobs):
+    /// see Engine::set_parking.
+    void set_parking(core::pipeline::ParkPolicy policy) { m_parking = policy; }
+
     /// Retries the WordPress posts whose publishing was deferred (the site was down) and are
     /// due; nothing when no site is configured or nothing waits. Returns how many were published.
     int drain_publish_queue();
@@ -94,6 +98,7 @@ class JobRunner {
     core::pipeline::PromptLibrary m_prompts;
     PosixProgramRunner m_programs;
     std::optional<core::Error> m_prompt_error;  // a broken override file fails every run
+    std::optional<core::pipeline::ParkPolicy> m_parking;
     /// A workflow read from a job, with its plan.
     struct JobWorkflow {
         core::pipeline::Workflow workflow;

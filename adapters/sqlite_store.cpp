@@ -220,6 +220,18 @@ const std::vector<const char*> k_migrations = {
     DROP INDEX jobs_batch;
     CREATE INDEX jobs_batch ON jobs (batch_id);
     )SQL",
+    // 13: jobs that wait out a provider's trouble (state 'waiting' until retry_at, for the
+    // breaker named in waiting_for), what they spent of their retry budget and waiting time,
+    // and how many times a job was started without its run ending in a recorded outcome (its
+    // process died under it): at two, it is not started again.
+    R"SQL(
+    ALTER TABLE jobs ADD COLUMN retry_at INTEGER;
+    ALTER TABLE jobs ADD COLUMN waiting_for TEXT NOT NULL DEFAULT '';
+    ALTER TABLE jobs ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN waited_ms INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN unfinished_runs INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX jobs_parked ON jobs (retry_at) WHERE state = 'waiting';
+    )SQL",
 };
 
 }  // namespace

@@ -113,6 +113,18 @@ class SqliteStore final : public core::resilience::CacheStore,
     std::vector<core::pipeline::JobRecord> batch_jobs(const std::string& batch_id);
     /// Puts jobs left running by another (dead) process back in the queue; returns how many.
     int requeue_abandoned(std::int64_t owner_pid);
+    /// Before requeue_abandoned(): the jobs left running by another process that were started
+    /// `max_runs` times without any run ending in a recorded outcome (each time, the process
+    /// running them died) are marked failed with code job.poison, so that a job that crashes
+    /// sotad is not started again on every restart; returns them.
+    std::vector<core::pipeline::JobRecord> quarantine_abandoned(std::int64_t owner_pid,
+                                                                core::WallTime now,
+                                                                int max_runs = 2);
+    /// Queues the waiting jobs whose retry time has come (they keep their place: oldest
+    /// first); returns how many.
+    int wake_waiting(core::WallTime now);
+    /// How many jobs wait, by what they wait for (a breaker's name, or "" after a failed step).
+    std::map<std::string, std::int64_t> waiting_jobs();
     /// Which jobs to list: every field optional; newest first, `before_id` is the cursor.
     struct JobFilter {
         std::string state;

@@ -41,13 +41,15 @@ constexpr const char* k_workflow_ref = "sha256:";
 
 constexpr const char* k_job_columns =
     "SELECT id, spec, workflow, state, current_step, attempts, error, result, created_at, "
-    "updated_at, owner_pid, queue, priority, idempotency_key, batch_id FROM jobs ";
+    "updated_at, owner_pid, queue, priority, idempotency_key, batch_id, retry_at, waiting_for, "
+    "retries, waited_ms FROM jobs ";
 
 /// The same columns and the job's progress, summed over its checkpoints (what a client is shown;
 /// claims and batch counts need none of it).
 constexpr const char* k_job_columns_with_progress =
     "SELECT id, spec, workflow, state, current_step, attempts, error, result, created_at, "
-    "updated_at, owner_pid, queue, priority, idempotency_key, batch_id, "
+    "updated_at, owner_pid, queue, priority, idempotency_key, batch_id, retry_at, waiting_for, "
+    "retries, waited_ms, "
     "(SELECT COUNT(*) FROM checkpoints c WHERE c.job_id = jobs.id), "
     "(SELECT COALESCE(SUM(json_extract(c.usage, '$.input_tokens') + "
     "json_extract(c.usage, '$.output_tokens')), 0) FROM checkpoints c WHERE c.job_id = jobs.id), "
@@ -129,10 +131,16 @@ JobRecord SqliteStore::job_from_row_locked(SQLite::Statement& q) {
     job.priority = q.getColumn(12).getInt();
     job.idempotency_key = q.getColumn(13).isNull() ? "" : q.getColumn(13).getString();
     job.batch_id = q.getColumn(14).isNull() ? "" : q.getColumn(14).getString();
-    if (q.getColumnCount() > 17) {
-        job.progress.steps_done = q.getColumn(15).getInt();
-        job.progress.tokens = q.getColumn(16).getInt64();
-        job.progress.cost_usd = q.getColumn(17).getDouble();
+    if (!q.getColumn(15).isNull()) {
+        job.retry_at = from_ms(q.getColumn(15).getInt64());
+    }
+    job.waiting_for = q.getColumn(16).getString();
+    job.retries = q.getColumn(17).getInt();
+    job.waited_ms = q.getColumn(18).getInt64();
+    if (q.getColumnCount() > 21) {
+        job.progress.steps_done = q.getColumn(19).getInt();
+        job.progress.tokens = q.getColumn(20).getInt64();
+        job.progress.cost_usd = q.getColumn(21).getDouble();
     }
     return job;
 }
@@ -324,12 +332,18 @@ core::Status SqliteStore::write_job(const JobRecord& job, bool with_state) {
     bool found = true;
     auto written = group_write(lock, "update job " + job.id, [&] {
         flush_events_locked();
-        // Without the state, no index entry of the job moves and no count changes.
+        // Without the state, no index entry of the job moves and no count changes. A run that
+        // ends in a recorded outcome (any state but running or validating) clears the count
+        // of runs that did not.
         SQLite::Statement& q = cached_locked(
-            with_state ? "UPDATE jobs SET current_step = ?, attempts = ?, error = ?, result = ?, "
-                         "updated_at = ?, owner_pid = ?, state = ? WHERE id = ?"
-                       : "UPDATE jobs SET current_step = ?, attempts = ?, error = ?, result = ?, "
-                         "updated_at = ?, owner_pid = ? WHERE id = ?");
+            with_state
+                ? "UPDATE jobs SET current_step = ?1, attempts = ?2, error = ?3, result = ?4, "
+                  "updated_at = ?5, owner_pid = ?6, retry_at = ?7, waiting_for = ?8, "
+                  "retries = ?9, waited_ms = ?10, state = ?12, unfinished_runs = CASE WHEN ?12 "
+                  "IN ('running', 'validating') THEN unfinished_runs ELSE 0 END WHERE id = ?11"
+                : "UPDATE jobs SET current_step = ?1, attempts = ?2, error = ?3, result = ?4, "
+                  "updated_at = ?5, owner_pid = ?6, retry_at = ?7, waiting_for = ?8, "
+                  "retries = ?9, waited_ms = ?10 WHERE id = ?11");
         q.bind(1, job.current_step);
         q.bind(2, job.attempts);
         const std::string error = dump_or_null(job.error);
@@ -346,11 +360,18 @@ core::Status SqliteStore::write_job(const JobRecord& job, bool with_state) {
         }
         q.bind(5, to_ms(job.updated_at));
         q.bind(6, job.owner_pid);
-        int next = 7;
-        if (with_state) {
-            q.bind(next++, core::pipeline::to_string(job.state));
+        if (job.retry_at) {
+            q.bind(7, to_ms(*job.retry_at));
+        } else {
+            q.bind(7);
         }
-        q.bind(next, job.id);
+        q.bindNoCopy(8, job.waiting_for);
+        q.bind(9, job.retries);
+        q.bind(10, static_cast<std::int64_t>(job.waited_ms));
+        q.bindNoCopy(11, job.id);
+        if (with_state) {
+            q.bindNoCopy(12, core::pipeline::to_string(job.state));
+        }
         found = q.exec() > 0;
     });
     if (written && !found) {
@@ -646,8 +667,8 @@ SqliteStore::Claimed SqliteStore::claim_locked(std::int64_t owner_pid, core::Wal
         }
     }
     SQLite::Statement& claim = cached_locked(
-        "UPDATE jobs SET state = 'running', owner_pid = ?, updated_at = ? "
-        "WHERE id = ? AND state = 'queued'");
+        "UPDATE jobs SET state = 'running', owner_pid = ?, updated_at = ?, "
+        "unfinished_runs = unfinished_runs + 1 WHERE id = ? AND state = 'queued'");
     std::vector<JobRecord> taken;
     for (auto& job : out.jobs) {
         claim.bind(1, owner_pid);
@@ -678,12 +699,97 @@ std::vector<JobRecord> SqliteStore::batch_jobs(const std::string& batch_id) {
 
 int SqliteStore::requeue_abandoned(std::int64_t owner_pid) {
     std::lock_guard lock(m_mutex);
+    commit_group_locked();
     SQLite::Statement q(*m_db,
                         "UPDATE jobs SET state = 'queued', owner_pid = 0 "
                         "WHERE state IN ('running', 'validating') "
                         "AND owner_pid != ?");
     q.bind(1, owner_pid);
     return q.exec();
+}
+
+std::vector<JobRecord> SqliteStore::quarantine_abandoned(std::int64_t owner_pid, core::WallTime now,
+                                                         int max_runs) {
+    std::lock_guard lock(m_mutex);
+    commit_group_locked();
+    std::vector<JobRecord> jobs;
+    try {
+        SQLite::Transaction tx(*m_db);
+        static const std::string sql = std::string(k_job_columns) +
+                                       "WHERE state IN ('running', 'validating') AND "
+                                       "owner_pid != ? AND unfinished_runs >= ?";
+        SQLite::Statement q(*m_db, sql);
+        q.bind(1, owner_pid);
+        q.bind(2, max_runs);
+        while (q.executeStep()) {
+            jobs.push_back(job_from_row_locked(q));
+        }
+        SQLite::Statement mark(*m_db,
+                               "UPDATE jobs SET state = 'failed', owner_pid = 0, error = ?, "
+                               "updated_at = ?, unfinished_runs = 0 WHERE id = ?");
+        for (auto& job : jobs) {
+            const std::string step =
+                job.current_step.empty() ? "" : " (last during step " + job.current_step + ")";
+            job.state = core::pipeline::JobState::failed;
+            job.owner_pid = 0;
+            job.updated_at = now;
+            job.error = {
+                {"kind", "internal"},
+                {"code", "job.poison"},
+                {"message", "the job was started " + std::to_string(max_runs) +
+                                " times and each time the daemon running it died before it "
+                                "ended" +
+                                step +
+                                ", so it is not started again automatically; look at "
+                                "sotad's log, then retry it deliberately with `sota retry " +
+                                job.id + "`"},
+                {"retryable", false}};
+            mark.bind(1, core::dump_json(job.error));
+            mark.bind(2, to_ms(now));
+            mark.bind(3, job.id);
+            mark.exec();
+            mark.reset();
+        }
+        tx.commit();
+    } catch (const std::exception&) {
+        return {};  // left to be requeued; the next start looks again
+    }
+    return jobs;
+}
+
+int SqliteStore::wake_waiting(core::WallTime now) {
+    std::unique_lock lock(m_mutex);
+    {
+        // Most of the time nothing is due: one read of the jobs_parked index, no write.
+        SQLite::Statement& due = cached_locked(
+            "SELECT EXISTS (SELECT 1 FROM jobs WHERE state = 'waiting' AND retry_at <= ?)");
+        due.bind(1, to_ms(now));
+        const bool any = due.executeStep() && due.getColumn(0).getInt() != 0;
+        due.reset();
+        if (!any) {
+            return 0;
+        }
+    }
+    int woken = 0;
+    auto written = group_write(lock, "queue waiting jobs", [&] {
+        SQLite::Statement& q = cached_locked(
+            "UPDATE jobs SET state = 'queued' WHERE state = 'waiting' AND retry_at <= ?");
+        q.bind(1, to_ms(now));
+        woken = q.exec();
+    });
+    return written ? woken : 0;
+}
+
+std::map<std::string, std::int64_t> SqliteStore::waiting_jobs() {
+    std::lock_guard lock(m_mutex);
+    SQLite::Statement q(*m_db,
+                        "SELECT waiting_for, COUNT(*) FROM jobs WHERE state = 'waiting' "
+                        "GROUP BY waiting_for");
+    std::map<std::string, std::int64_t> counts;
+    while (q.executeStep()) {
+        counts[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+    }
+    return counts;
 }
 
 std::vector<JobRecord> SqliteStore::list_jobs(const JobFilter& filter) {

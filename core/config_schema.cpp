@@ -104,7 +104,8 @@ const std::vector<KeySpec>& config_schema() {
          10'000},
         {"retry.budget_ratio", ValueType::number, "0.1", "retries a job earns per call made", 0, 1},
 
-        {"breaker.llm.failures", ValueType::integer, "3", "LLM failures that open its breaker", 1,
+        {"breaker.llm.failures", ValueType::integer, "10",
+         "LLM failures that open its breaker (when they are breaker.failure_rate of its calls)", 1,
          1000},
         {"breaker.llm.window", ValueType::duration, "120s",
          "window the LLM failures are counted in", 1000, 86'400'000},
@@ -132,6 +133,24 @@ const std::vector<KeySpec>& config_schema() {
          1, 100},
         {"breaker.wait", ValueType::boolean, "false",
          "wait for an open breaker to half-open instead of failing the call at once"},
+        {"breaker.failure_rate", ValueType::number, "0.5",
+         "share of a breaker's calls within its window that must have failed for its failures "
+         "to open it (0 = the count alone)",
+         0, 1},
+        {"breaker.consecutive_failures", ValueType::integer, "8",
+         "failures in a row that open a breaker whatever the rate (0 = off)", 0, 1000},
+        {"job.retries", ValueType::integer, "10",
+         "times sotad resumes a job after a step failed for a passing reason (a provider error "
+         "after its call retries, a step timeout); waiting out an open breaker does not count",
+         0, 1000},
+        {"job.max_wait", ValueType::duration, "6h",
+         "longest a job in sotad waits in all for providers to recover (parked, holding no "
+         "worker) before it fails",
+         0, 604'800'000},
+        {"job.retry_delay", ValueType::duration, "15s",
+         "first wait before sotad resumes a job whose step failed; doubles each time, up to 5 "
+         "minutes",
+         100, 3'600'000},
 
         {"rate.openai.requests_per_minute", ValueType::number, "0",
          "OpenAI request limit (0 = none)", 0, 1e9},

@@ -33,7 +33,8 @@ struct Error {
     int http_status = 0;                                   ///< the remote answer's status, if any
     std::optional<std::chrono::milliseconds> retry_after;  ///< delay the server asked for
     std::string request_id;  ///< the provider's request id header, for support tickets
-    std::string detail;      ///< raw remote error body (truncated), for logs
+    std::string detail;      ///< raw remote error body (truncated), for logs; for
+                             ///< breaker.open, the breaker's name
 
     Error() = default;
     Error(ErrorKind k, std::string c, std::string m, bool retry = false)

@@ -22,6 +22,7 @@
 #include "cli/context.hpp"
 #include "core/config_schema.hpp"
 #include "core/exit_codes.hpp"
+#include "core/pipeline/parking.hpp"
 #include "core/version.hpp"
 #include "daemon/scheduler.hpp"
 #include "daemon/schedules.hpp"
@@ -235,6 +236,7 @@ int serve(bool foreground, std::string socket_path, int workers, Detacher& detac
     }
     auto& store = (*services)->store();
     sota::adapters::JobRunner runner(**services, ctx->config(), paths);
+    runner.set_parking(sota::core::pipeline::park_policy(ctx->config()));
     LogReporter log;
     const bool workers_from_flag = workers > 0;
     auto applied = config_texts(ctx->config());

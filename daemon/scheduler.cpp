@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/pipeline/parking.hpp"
+
 namespace sota::daemon {
 
 using core::pipeline::JobState;
@@ -24,6 +26,9 @@ Scheduler::~Scheduler() {
 }
 
 void Scheduler::start() {
+    for (const auto& job : m_store.quarantine_abandoned(::getpid(), core::SystemClock().wall())) {
+        spdlog::warn("job {} failed: {} (job.poison)", job.id, job.error.value("message", ""));
+    }
     const int requeued = m_store.requeue_abandoned(::getpid());
     if (requeued > 0) {
         spdlog::info("requeued {} job(s) left running by a previous daemon", requeued);
@@ -126,8 +131,11 @@ void Scheduler::claim_loop() {
             standard_free = std::max(0, m_workers - m_reserved - m_running_standard);
             m_woken = false;
         }
-        auto jobs =
-            m_store.claim_jobs(::getpid(), std::chrono::system_clock::now(), free, standard_free);
+        // Waiting jobs whose time has come go back to the queue, ahead of the newer jobs of
+        // their batch; their retry times are spread, so they come back a few at a time.
+        const auto now = std::chrono::system_clock::now();
+        (void)m_store.wake_waiting(now);
+        auto jobs = m_store.claim_jobs(::getpid(), now, free, standard_free);
         if (jobs.empty()) {
             // Nothing more to start: the last jobs' final events, held back by the store to be
             // written with its next write, are written now.
@@ -188,7 +196,24 @@ void Scheduler::run_job(core::pipeline::JobRecord job, core::CancelToken token) 
         job.updated_at = std::chrono::system_clock::now();
         (void)m_store.update_job(job);
     }
-    spdlog::info("job {} {}", job.id, core::pipeline::to_string(job.state));
+    log_outcome(job);
+}
+
+void Scheduler::log_outcome(const core::pipeline::JobRecord& job) {
+    const auto& error = job.error;
+    const std::string message = error.is_object() ? error.value("message", "") : "";
+    const std::string code = error.is_object() ? error.value("code", "") : "";
+    if (job.state == JobState::failed) {
+        spdlog::warn("job {} failed: {} ({})", job.id, message, code);
+    } else if (job.state == JobState::waiting && job.retry_at) {
+        const auto left = std::chrono::duration_cast<core::Millis>(
+            *job.retry_at - std::chrono::system_clock::now());
+        spdlog::info("job {} waiting{} for {}: {} ({})", job.id,
+                     job.waiting_for.empty() ? "" : " on " + job.waiting_for,
+                     core::pipeline::short_duration(left), message, code);
+    } else {
+        spdlog::info("job {} {}", job.id, core::pipeline::to_string(job.state));
+    }
 }
 
 }  // namespace sota::daemon

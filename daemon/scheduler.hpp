@@ -51,6 +51,8 @@ class Scheduler {
   private:
     void claim_loop();
     void run_job(core::pipeline::JobRecord job, core::CancelToken token);
+    /// How a run ended, in sotad's log: a failure at warn, with its reason.
+    static void log_outcome(const core::pipeline::JobRecord& job);
 
     adapters::JobRunner& m_runner;
     adapters::SqliteStore& m_store;

@@ -14,6 +14,7 @@
 
 #include "adapters/environment.hpp"
 #include "adapters/private_files.hpp"
+#include "core/pipeline/parking.hpp"
 #include "core/text.hpp"
 #include "core/version.hpp"
 
@@ -357,10 +358,8 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
             const bool abandoned =
                 core::pipeline::active(j.state) && !adapters::process_alive(j.owner_pid);
             if (j.state == JobState::failed || j.state == JobState::cancelled ||
-                j.state == JobState::interrupted || abandoned) {
-                j.state = JobState::queued;
-                j.error = nullptr;
-                j.updated_at = std::chrono::system_clock::now();
+                j.state == JobState::interrupted || j.state == JobState::waiting || abandoned) {
+                core::pipeline::requeue_for_retry(j, std::chrono::system_clock::now());
                 if (auto ok = m_store.update_job(j); !ok) {
                     return error(ok.error());
                 }
@@ -377,8 +376,8 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
         filter.state = param("status");
         if (!filter.state.empty() && !core::pipeline::job_state_from_string(filter.state)) {
             return error({core::ErrorKind::usage, "request.invalid",
-                          "status: one of queued, running, interrupted, completed, failed, "
-                          "cancelled"});
+                          "status: one of queued, running, waiting, interrupted, completed, "
+                          "failed, cancelled"});
         }
         filter.workflow = param("workflow");
         filter.batch = param("batch");
@@ -448,14 +447,13 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
     }
     if (name == "retry_job") {
         if (job->state != JobState::failed && job->state != JobState::cancelled &&
-            job->state != JobState::interrupted) {
+            job->state != JobState::interrupted && job->state != JobState::waiting) {
             return error({core::ErrorKind::provider, "job.conflict",
                           "job " + job->id + " is " + core::pipeline::to_string(job->state) +
-                              "; only failed, cancelled or interrupted jobs are retried"});
+                              "; only failed, cancelled, interrupted or waiting jobs are "
+                              "retried"});
         }
-        job->state = JobState::queued;
-        job->error = nullptr;
-        job->updated_at = std::chrono::system_clock::now();
+        core::pipeline::requeue_for_retry(*job, std::chrono::system_clock::now());
         if (auto ok = m_store.update_job(*job); !ok) {
             return error(ok.error());
         }

@@ -67,6 +67,11 @@ int run_breakers(const BreakersOptions& options, Context& ctx) {
     }
     const auto rows = all_breakers(**store);
     const auto now = std::chrono::system_clock::now();
+    const auto waiting = (*store)->waiting_jobs();  // parked jobs, by the breaker they wait for
+    const auto waiting_on = [&](const std::string& name) -> std::int64_t {
+        const auto it = waiting.find(name);
+        return it == waiting.end() ? 0 : it->second;
+    };
     if (options.json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& s : rows) {
@@ -80,13 +85,14 @@ int run_breakers(const BreakersOptions& options, Context& ctx) {
                  {"opened_at",
                   s.opened_at ? nlohmann::json(core::iso8601_utc(*s.opened_at)) : nlohmann::json()},
                  {"next_try_at",
-                  s.retry_at ? nlohmann::json(core::iso8601_utc(*s.retry_at)) : nlohmann::json()}});
+                  s.retry_at ? nlohmann::json(core::iso8601_utc(*s.retry_at)) : nlohmann::json()},
+                 {"waiting_jobs", waiting_on(s.name)}});
         }
         std::cout << out.dump(2) << "\n";
         return 0;
     }
     std::vector<std::vector<std::string>> table{
-        {"BREAKER", "STATE", "FAILURES", "SUCCESSES", "REJECTED", "NEXT TRY"}};
+        {"BREAKER", "STATE", "FAILURES", "SUCCESSES", "REJECTED", "WAITING JOBS", "NEXT TRY"}};
     for (const auto& s : rows) {
         std::string next = "-";
         if (s.state == core::resilience::BreakerState::open && s.retry_at) {
@@ -99,7 +105,7 @@ int run_breakers(const BreakersOptions& options, Context& ctx) {
         }
         table.push_back({s.name, core::resilience::to_string(s.state),
                          std::to_string(s.total_failures), std::to_string(s.total_successes),
-                         std::to_string(s.rejected), next});
+                         std::to_string(s.rejected), std::to_string(waiting_on(s.name)), next});
     }
     print_table(table);
     return 0;

@@ -152,7 +152,12 @@ void print_job(const json& j) {
     std::printf("%s  %s  %s  step %s (%s)  attempts %d\n", j.value("id", "").c_str(),
                 j.value("status", "").c_str(), j.value("keyword", "").c_str(), step_text(j).c_str(),
                 usage_text(j).c_str(), j.value("attempts", 0));
-    if (j.contains("error")) {
+    if (j.value("status", "") == "waiting" && j.contains("retry_at")) {
+        const std::string on = j.value("waiting_for", "");
+        std::printf("  waiting%s, next try at %s: %s\n", on.empty() ? "" : (" on " + on).c_str(),
+                    j.value("retry_at", "").c_str(),
+                    j.contains("error") ? j["error"].value("message", "").c_str() : "");
+    } else if (j.contains("error")) {
         std::printf("  error: %s\n", j["error"].value("message", "").c_str());
     }
     if (j.contains("result")) {
@@ -217,8 +222,12 @@ int run_list(const JobsOptions& o, Context& ctx) {
     }
     std::vector<std::vector<std::string>> rows = {{"ID", "STATUS", "STEP", "PROGRESS", "KEYWORD"}};
     for (const auto& j : (*jobs)["jobs"]) {
-        rows.push_back({j.value("id", ""), j.value("status", ""), step_text(j), usage_text(j),
-                        j.value("keyword", "")});
+        std::string status = j.value("status", "");
+        if (status == "waiting" && j.contains("retry_at")) {
+            status += " (next try " + j.value("retry_at", "") + ")";
+        }
+        rows.push_back(
+            {j.value("id", ""), status, step_text(j), usage_text(j), j.value("keyword", "")});
     }
     print_table(rows);
     return 0;

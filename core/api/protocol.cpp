@@ -204,6 +204,10 @@ json job_view(const pipeline::JobRecord& job) {
     if (!job.error.is_null()) {
         view["error"] = job.error;
     }
+    if (job.state == pipeline::JobState::waiting && job.retry_at) {
+        view["retry_at"] = iso8601_utc(*job.retry_at);
+        view["waiting_for"] = job.waiting_for;
+    }
     if (!job.result.is_null()) {
         view["result"] = job.result;
     }

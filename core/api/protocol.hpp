@@ -49,7 +49,8 @@ nlohmann::json to_json(const CreateJob& request);
 /// A job as clients see it: id, status, keyword, workflow, queue, priority, step (1-based: the
 /// step it is in, or last was in; total_steps once every step is done), total_steps, step_name,
 /// steps_done, tokens and cost_usd (of the steps done, from their checkpoints), steps (the
-/// workflow's step ids in order), attempts, timestamps, error and result.
+/// workflow's step ids in order), attempts, timestamps, error and result; a waiting job's retry_at
+/// and waiting_for (its error is the reason).
 nlohmann::json job_view(const pipeline::JobRecord& job);
 
 /// The HTTP status for an error: 400 usage, 404 not found, 409 conflict, 503 busy, 500 else.

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 #include <thread>
 
 #include "core/fiber.hpp"
+#include "core/text.hpp"
 
 namespace sota::core::pipeline {
 
@@ -38,6 +40,12 @@ json status_data(const JobRecord& job) {
     if (!job.error.is_null()) {
         data["error"] = job.error;
     }
+    if (job.state == JobState::waiting && job.retry_at) {
+        data["retry_at"] = iso8601_utc(*job.retry_at);
+        if (!job.waiting_for.empty()) {
+            data["waiting_for"] = job.waiting_for;
+        }
+    }
     return data;
 }
 
@@ -67,6 +75,10 @@ void Engine::set_state(JobRecord& job, JobState state, const std::optional<Error
     job.error = error ? error_to_json(*error) : json();
     if (!active(state)) {
         job.owner_pid = 0;
+    }
+    if (state != JobState::waiting) {
+        job.retry_at.reset();
+        job.waiting_for.clear();
     }
     (void)(same ? m_store.update_job_keeping_state(job) : m_store.update_job(job));
     emit(job, EventType::status_change, "", status_data(job));
@@ -387,6 +399,20 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, const Expected<
             if (!level_error ||
                 (level_error->kind == ErrorKind::cancelled && error.kind != ErrorKind::cancelled)) {
                 level_error = error;
+            }
+        }
+        if (level_error && !interrupted && m_parking) {
+            // A failure that may pass parks the job (it waits, holding no worker, and resumes
+            // from its checkpoints); only a spent budget or a lasting failure fails it.
+            thread_local std::mt19937_64 rng{std::random_device{}()};
+            const double random = std::uniform_real_distribution<double>(0, 1)(rng);
+            if (auto failure = park(job, *level_error, *m_parking, m_clock.wall(), random)) {
+                level_error = std::move(*failure);
+            } else {
+                outcome.error = level_error;
+                outcome.state = JobState::waiting;
+                set_state(job, JobState::waiting, level_error);
+                return outcome;
             }
         }
         if (level_error) {

@@ -9,6 +9,7 @@
 #include "core/cancel.hpp"
 #include "core/clock.hpp"
 #include "core/pipeline/job_store.hpp"
+#include "core/pipeline/parking.hpp"
 #include "core/pipeline/step.hpp"
 #include "core/pipeline/workflow.hpp"
 
@@ -45,6 +46,11 @@ class Engine {
     RunOutcome run(JobRecord& job, const Workflow& workflow, const Expected<Levels>& levels,
                    CancelToken cancel);
 
+    /// From now on a step that fails for a reason that may pass (an open breaker, a provider
+    /// error after its retries, a timeout) parks the job under `policy` (see park()) instead of
+    /// failing it: the run ends with the job waiting. Without it (sota run), the job fails.
+    void set_parking(ParkPolicy policy) { m_parking = policy; }
+
   private:
     void emit(const JobRecord& job, EventType type, const std::string& step, nlohmann::json data);
     void set_state(JobRecord& job, JobState state, const std::optional<Error>& error);
@@ -53,13 +59,15 @@ class Engine {
     StepServices& m_services;
     Reporter& m_reporter;
     const Clock& m_clock;
+    std::optional<ParkPolicy> m_parking;
 };
 
 /// The artifacts a job brings before any step: keyword, site_pages, existing_article, and the
 /// job's fields for templates.
 nlohmann::json job_inputs(const JobSpec& spec);
 
-/// A status_change event's data for the job as it is now: {state, attempt, error if any}.
+/// A status_change event's data for the job as it is now: {state, attempt, error if any; and
+/// retry_at and waiting_for when it waits}.
 nlohmann::json status_data(const JobRecord& job);
 
 /// An Error as stored and sent: {kind, code, message, retryable}.

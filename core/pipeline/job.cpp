@@ -228,6 +228,8 @@ const char* to_string(JobState state) {
             return "validating";
         case JobState::interrupted:
             return "interrupted";
+        case JobState::waiting:
+            return "waiting";
         case JobState::completed:
             return "completed";
         case JobState::failed:
@@ -240,7 +242,7 @@ const char* to_string(JobState state) {
 
 std::optional<JobState> job_state_from_string(std::string_view text) {
     for (auto s : {JobState::queued, JobState::running, JobState::validating, JobState::interrupted,
-                   JobState::completed, JobState::failed, JobState::cancelled}) {
+                   JobState::waiting, JobState::completed, JobState::failed, JobState::cancelled}) {
         if (text == to_string(s)) {
             return s;
         }
@@ -260,7 +262,7 @@ bool ended(std::string_view status) {
 
 bool resumable(JobState state) {
     return state == JobState::interrupted || state == JobState::failed || active(state) ||
-           state == JobState::queued;
+           state == JobState::queued || state == JobState::waiting;
 }
 
 bool active(JobState state) {

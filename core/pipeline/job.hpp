@@ -58,8 +58,19 @@ Expected<JobSpec> spec_from_json(const nlohmann::json& doc);
 
 /// Where a job is in its life.
 /// queued -> running (a step at a time) -> validating (every step done; the result is checked
-/// and written) -> completed | failed | cancelled; interrupted when stopped to resume later.
-enum class JobState { queued, running, validating, interrupted, completed, failed, cancelled };
+/// and written) -> completed | failed | cancelled; interrupted when stopped to resume later;
+/// waiting (sotad) when a provider's trouble parked it: it holds no worker and is queued again
+/// at its retry time, to resume from its checkpoints.
+enum class JobState {
+    queued,
+    running,
+    validating,
+    interrupted,
+    waiting,
+    completed,
+    failed,
+    cancelled
+};
 const char* to_string(JobState state);
 std::optional<JobState> job_state_from_string(std::string_view text);
 /// Whether a job has ended: completed, failed or cancelled.

@@ -41,6 +41,12 @@ struct JobRecord {
     std::string idempotency_key;     ///< a client's key: the same key returns the same job
     std::string batch_id;            ///< the batch it came in ("" for a single job)
     StepProgress progress;           ///< read from its checkpoints (get_job, list_jobs)
+    /// A waiting job: when it is queued again, and the breaker it waits for ("" when it waits
+    /// after a failed step). `error` holds the reason.
+    std::optional<WallTime> retry_at;
+    std::string waiting_for;
+    int retries = 0;             ///< resumes after failed steps, against job.retries
+    std::int64_t waited_ms = 0;  ///< time spent waiting in all, against job.max_wait
 };
 
 /// A job's workflow document, or an empty object when it has none.

@@ -33,6 +33,42 @@ void CircuitBreaker::prune_locked(SteadyTime now) {
     while (!m_failures.empty() && now - m_failures.front() > m_policy.window) {
         m_failures.pop_front();
     }
+    constexpr std::size_t k_max_outcomes = 256;
+    while (!m_outcomes.empty() && (m_outcomes.size() > k_max_outcomes ||
+                                   now - m_outcomes.front().first > m_policy.window)) {
+        m_outcomes.pop_front();
+    }
+}
+
+void CircuitBreaker::record_locked(SteadyTime now, bool failed) {
+    if (m_policy.failure_rate > 0) {
+        m_outcomes.emplace_back(now, failed);
+    }
+    m_in_a_row = failed ? m_in_a_row + 1 : 0;
+}
+
+bool CircuitBreaker::should_open_locked() const {
+    if (m_policy.consecutive > 0 && m_in_a_row >= m_policy.consecutive) {
+        return true;
+    }
+    if (static_cast<int>(m_failures.size()) < m_policy.failures) {
+        return false;
+    }
+    if (m_policy.failure_rate <= 0) {
+        return true;
+    }
+    const auto failed =
+        std::count_if(m_outcomes.begin(), m_outcomes.end(), [](const auto& o) { return o.second; });
+    return static_cast<double>(failed) >=
+           m_policy.failure_rate * static_cast<double>(m_outcomes.size());
+}
+
+BreakerState CircuitBreaker::state() const {
+    std::lock_guard lock(m_mutex);
+    if (m_state == BreakerState::open && m_clock.now() >= m_open_until) {
+        return BreakerState::half_open;
+    }
+    return m_state;
 }
 
 void CircuitBreaker::open_locked() {
@@ -40,6 +76,8 @@ void CircuitBreaker::open_locked() {
     m_open_until = m_clock.now() + m_policy.open_for;
     m_opened_wall = m_clock.wall();
     m_trials_in_flight = 0;
+    m_in_a_row = 0;
+    m_outcomes.clear();
 }
 
 std::optional<Millis> CircuitBreaker::acquire() {
@@ -66,11 +104,15 @@ std::optional<Millis> CircuitBreaker::acquire() {
 void CircuitBreaker::on_success() {
     std::lock_guard lock(m_mutex);
     ++m_total_successes;
+    const auto now = m_clock.now();
     if (m_state == BreakerState::half_open) {
         m_state = BreakerState::closed;
         m_failures.clear();
+        m_outcomes.clear();
         m_trials_in_flight = 0;
     }
+    record_locked(now, false);
+    prune_locked(now);
 }
 
 void CircuitBreaker::on_failure() {
@@ -85,8 +127,9 @@ void CircuitBreaker::on_failure() {
         return;
     }
     m_failures.push_back(now);
+    record_locked(now, true);
     prune_locked(now);
-    if (static_cast<int>(m_failures.size()) >= m_policy.failures) {
+    if (should_open_locked()) {
         open_locked();
     }
 }
@@ -140,6 +183,8 @@ void CircuitBreaker::reset() {
     std::lock_guard lock(m_mutex);
     m_state = BreakerState::closed;
     m_failures.clear();
+    m_outcomes.clear();
+    m_in_a_row = 0;
     m_trials_in_flight = 0;
 }
 

@@ -24,6 +24,13 @@ struct BreakerPolicy {
     Millis window{120'000};
     Millis open_for{30'000};  ///< then half-open
     int trial_calls = 1;      ///< calls let through while half-open
+    /// With a rate above 0, `failures` failures open the breaker only when they are at least
+    /// this share of the calls within `window` (the last 256 at most): a provider that fails
+    /// one call in three is slow going, not down.
+    double failure_rate = 0;
+    /// This many failures in a row open the breaker whatever the rate (0: off): a provider that
+    /// stopped answering is noticed before a window full of earlier successes is outvoted.
+    int consecutive = 0;
 };
 
 /// A breaker's state as it is shown and persisted. Times are wall-clock so they survive restarts.
@@ -38,7 +45,8 @@ struct BreakerSnapshot {
     std::optional<WallTime> retry_at;  ///< when an open breaker lets a trial call through
 };
 
-/// Closed -> open after `failures` failures within `window`; open rejects calls until
+/// Closed -> open after `failures` failures within `window` (that are at least `failure_rate`
+/// of its calls, when set), or after `consecutive` failures in a row; open rejects calls until
 /// `open_for` has passed, then half-open lets `trial_calls` through: a success closes it, a
 /// failure opens it again. Thread-safe.
 class CircuitBreaker {
@@ -63,10 +71,14 @@ class CircuitBreaker {
     void reset();
 
     const std::string& name() const { return m_name; }
+    /// The state as acquire() would see it now (an open breaker whose time is up is half-open).
+    BreakerState state() const;
 
   private:
     void open_locked();
     void prune_locked(SteadyTime now);
+    void record_locked(SteadyTime now, bool failed);
+    bool should_open_locked() const;
 
     std::string m_name;
     BreakerPolicy m_policy;
@@ -74,6 +86,8 @@ class CircuitBreaker {
     mutable std::mutex m_mutex;
     BreakerState m_state = BreakerState::closed;
     std::deque<SteadyTime> m_failures;
+    std::deque<std::pair<SteadyTime, bool>> m_outcomes;  // (when, failed), for failure_rate
+    int m_in_a_row = 0;                                  // failures since the last success
     SteadyTime m_open_until{};
     WallTime m_opened_wall{};
     int m_trials_in_flight = 0;

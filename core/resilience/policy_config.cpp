@@ -14,9 +14,12 @@ int integer(const Config& c, const std::string& key) {
 }
 
 BreakerPolicy breaker(const Config& c, const std::string& group) {
-    return BreakerPolicy{
-        integer(c, "breaker." + group + ".failures"), duration(c, "breaker." + group + ".window"),
-        duration(c, "breaker." + group + ".open_for"), integer(c, "breaker.trial_calls")};
+    return BreakerPolicy{integer(c, "breaker." + group + ".failures"),
+                         duration(c, "breaker." + group + ".window"),
+                         duration(c, "breaker." + group + ".open_for"),
+                         integer(c, "breaker.trial_calls"),
+                         number(c, "breaker.failure_rate"),
+                         integer(c, "breaker.consecutive_failures")};
 }
 
 }  // namespace

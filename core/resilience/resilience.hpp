@@ -25,6 +25,9 @@ struct ServicePolicy {
     RateLimit requests;            ///< per service and credential
     RateLimit tokens;
     bool wait_when_open = false;  ///< wait for an open breaker instead of failing fast
+    /// How long a call waits for a half-open breaker's trial call to be answered before it is
+    /// refused like the rest.
+    Millis trial_wait{10'000};
 };
 
 /// Progress a caller may want to show ("rate limited", "retry 2 in 4 s", "breaker open").
@@ -110,6 +113,8 @@ struct Resilience::Run : std::enable_shared_from_this<Run<T>> {
     Backoff backoff;
     int attempts = 0;
     bool rate_checked = false;
+    Millis trial_waited{0};  // spent waiting for a half-open breaker's trial call
+    static constexpr Millis k_trial_poll{100};
 
     Run(Resilience* o, CallOptions opts, ServicePolicy p, std::uint64_t seed)
         : owner(o), options(std::move(opts)), policy(std::move(p)), backoff(policy.retry, seed) {}
@@ -161,6 +166,13 @@ struct Resilience::Run : std::enable_shared_from_this<Run<T>> {
                 if (b == key) {
                     service.on_neutral();
                 }
+                if (b->state() == BreakerState::half_open && trial_waited < policy.trial_wait) {
+                    // Another call is the breaker's trial: its answer decides whether this
+                    // one may go (the breaker closes) or is refused (it opens again).
+                    trial_waited += k_trial_poll;
+                    later(k_trial_poll);
+                    return;
+                }
                 if (options.hooks.on_breaker_open) {
                     options.hooks.on_breaker_open(b->name(), *wait);
                 }
@@ -176,6 +188,7 @@ struct Resilience::Run : std::enable_shared_from_this<Run<T>> {
                             " s (`sota breakers` shows it)",
                         true};
                 e.retry_after = *wait;
+                e.detail = b->name();
                 finish(fail(std::move(e)));
                 return;
             }
