@@ -139,6 +139,16 @@ class SqliteStore final : public core::resilience::CacheStore,
     /// How many jobs are in each state.
     std::map<std::string, std::int64_t> job_counts();
 
+    // Batches (sqlite_store_batches.cpp).
+    /// A batch: its jobs counted by state.
+    struct BatchSummary {
+        std::string id;
+        std::int64_t total = 0;
+        std::map<std::string, std::int64_t> counts;  ///< by state
+    };
+    /// The newest batches first (by id, which starts with its creation time), at most `limit`.
+    std::vector<BatchSummary> list_batches(int limit);
+
     // Schedules kept by sotad (sqlite_store_schedules.cpp).
     /// Adds a schedule; a name already taken is a conflict ("schedule.name_taken").
     core::Status add_schedule(const core::schedule::Schedule& schedule);

@@ -19,8 +19,10 @@
 #include "adapters/private_files.hpp"
 #include "adapters/services.hpp"
 #include "adapters/sqlite_store.hpp"
+#include "cli/commands/batch_report.hpp"
 #include "cli/commands/jobs.hpp"
 #include "cli/context.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
 #include "core/api/batch_rows.hpp"
@@ -36,86 +38,24 @@ namespace {
 
 using Planned = PlannedJob;
 
-/// What happened to each row, for the summary and the results file.
-struct Outcome {
-    std::size_t line = 0;
-    std::string keyword;
-    std::string job_id;
-    std::string status;
-    int score = 0;
-    double cost = 0;
-    std::int64_t tokens = 0;
-    std::string directory;
-    std::string error;
-};
-
-std::string csv_field(const std::string& value) {
-    if (value.find_first_of(",\"\r\n") == std::string::npos) {
-        return value;
-    }
-    std::string out = "\"";
-    for (char c : value) {
-        out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    }
-    return out + "\"";
-}
-
-core::Status write_results(const std::string& path, const std::vector<Outcome>& outcomes) {
-    std::string text;
-    if (path.size() > 5 && path.substr(path.size() - 5) == ".json") {
-        json rows = json::array();
-        for (const auto& o : outcomes) {
-            rows.push_back({{"line", o.line},
-                            {"keyword", o.keyword},
-                            {"job_id", o.job_id},
-                            {"status", o.status},
-                            {"score", o.score},
-                            {"cost_usd", o.cost},
-                            {"tokens", o.tokens},
-                            {"directory", o.directory},
-                            {"error", o.error}});
-        }
-        text = rows.dump(2) + "\n";
-    } else {
-        text = "line,keyword,job_id,status,score,cost_usd,tokens,directory,error\r\n";
-        for (const auto& o : outcomes) {
-            text += std::to_string(o.line) + "," + csv_field(o.keyword) + "," + o.job_id + "," +
-                    o.status + "," + std::to_string(o.score) + "," + std::to_string(o.cost) + "," +
-                    std::to_string(o.tokens) + "," + csv_field(o.directory) + "," +
-                    csv_field(o.error) + "\r\n";
-        }
-    }
-    return adapters::write_file_atomically(path, text, 0644);
-}
-
-int summarize(const BatchOptions& options, const std::vector<Outcome>& outcomes,
-              std::size_t skipped, std::chrono::steady_clock::time_point start) {
-    int completed = 0, failed = 0;
-    double cost = 0;
-    std::int64_t tokens = 0;
-    for (const auto& o : outcomes) {
-        completed += o.status == "completed";
-        failed += o.status != "completed";
-        cost += o.cost;
-        tokens += o.tokens;
-    }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::fprintf(stderr, "%d completed, %d failed, %zu skipped; %lld tokens, $%.4f, %.1f s\n",
-                 completed, failed, skipped, static_cast<long long>(tokens), cost, seconds);
-    if (!options.results.empty()) {
-        if (auto ok = write_results(options.results, outcomes); !ok) {
-            return report_error(ok.error());
-        }
-        std::fprintf(stderr, "results: %s\n", options.results.c_str());
-    }
-    return failed > 0 ? core::to_int(core::ExitCode::batch_partial) : 0;
-}
-
 /// Whether another live process (sotad, another batch) is running this job now.
 bool run_elsewhere(const core::pipeline::JobRecord& job) {
     return core::pipeline::active(job.state) && job.owner_pid != ::getpid() &&
            adapters::process_alive(job.owner_pid);
+}
+
+/// The name rows are reported under: the file, "stdin", or "" (rows not from a file).
+std::string source_of(const BatchOptions& options) {
+    return options.file == "-" ? "stdin" : options.file;
+}
+
+/// How to continue a batch that stopped before its end: the same file again (rows done are
+/// not run again, and rows never started are), or --resume for a batch without a file.
+std::string how_to_continue(const BatchOptions& options, const std::string& batch_id) {
+    if (!options.resume.empty() || options.file.empty() || options.file == "-") {
+        return "sota batch --resume " + batch_id + (options.daemon ? " --daemon" : "");
+    }
+    return "sota batch " + options.file + (options.daemon ? " --daemon" : "");
 }
 
 int run_inline(const BatchOptions& options, Context& ctx, const std::vector<Planned>& rows,
@@ -127,12 +67,16 @@ int run_inline(const BatchOptions& options, Context& ctx, const std::vector<Plan
     auto& store = (*services)->store();
     adapters::JobRunner runner(**services, ctx.config(), ctx.paths());
     const auto start = std::chrono::steady_clock::now();
+    const std::string source = source_of(options);
     const std::string batch_id =
         options.resume.empty() ? core::pipeline::new_batch_id(std::chrono::system_clock::now())
                                : options.resume;
-    std::fprintf(stderr,
-                 "batch %s: %zu jobs, %d at a time (continue it with `sota batch --resume %s`)\n",
-                 batch_id.c_str(), rows.size(), options.parallel, batch_id.c_str());
+    // The id on stdout at once, so a script has it even if the batch stops halfway.
+    std::printf("%s\n", batch_id.c_str());
+    std::fflush(stdout);
+    std::fprintf(stderr, "batch %s: %zu jobs, %d at a time (if it stops, `%s` continues it)\n",
+                 batch_id.c_str(), rows.size(), options.parallel,
+                 how_to_continue(options, batch_id).c_str());
     std::vector<Outcome> outcomes(rows.size());
     std::unique_ptr<BatchProgress> board;
     if (::isatty(STDERR_FILENO)) {
@@ -144,10 +88,19 @@ int run_inline(const BatchOptions& options, Context& ctx, const std::vector<Plan
     }
     std::mutex print;
     std::atomic<int> finished{0};
+    core::CancelToken cancel;
+    InterruptWatch interrupt(cancel,
+                             board ? std::function<void(const std::string&)>(
+                                         [&board](const std::string& text) { board->note(text); })
+                                   : nullptr);
     core::pipeline::parallel_for(rows.size(), options.parallel, [&](std::size_t i) {
         Outcome& o = outcomes[i];
         o.line = rows[i].line;
         o.keyword = rows[i].job.value("keyword", "");
+        if (cancel.cancelled()) {
+            o.status = "not started";
+            return;
+        }
         core::Expected<core::pipeline::JobRecord> job = core::fail(
             core::ErrorKind::not_found, "job.not_found", "no job " + rows[i].existing_id);
         if (!rows[i].existing_id.empty()) {
@@ -170,6 +123,7 @@ int run_inline(const BatchOptions& options, Context& ctx, const std::vector<Plan
             job_options.batch_id = batch_id;
             job_options.run_here = true;
             auto existing = store.find_by_idempotency_key(job_options.idempotency_key);
+            o.joined = existing.has_value();
             job = existing ? core::Expected<core::pipeline::JobRecord>(std::move(*existing))
                            : runner.create(std::move(request->spec), job_options);
         }
@@ -191,7 +145,7 @@ int run_inline(const BatchOptions& options, Context& ctx, const std::vector<Plan
                              static_cast<std::size_t>(finished) + 1, rows.size(), job->id.c_str(),
                              o.keyword.c_str());
             }
-            auto run = runner.run(*job, reporter, {});
+            auto run = runner.run(*job, reporter, cancel);
             if (run.outcome.error) {
                 o.error = run.outcome.error->message;
             }
@@ -200,14 +154,19 @@ int run_inline(const BatchOptions& options, Context& ctx, const std::vector<Plan
         if (o.status.empty()) {
             o.status = stored ? core::pipeline::to_string(stored->state) : "failed";
         }
-        if (stored && stored->result.is_object()) {
-            o.score = stored->result.value("score", 0);
-            o.cost = stored->result.value("cost_usd", 0.0);
-            o.tokens = stored->result.value("tokens", std::int64_t{0});
-            o.directory = stored->result.value("directory", "");
+        if (stored) {
+            const Outcome kept = outcome_of(*stored, o.line);
+            o.score = kept.score;
+            o.cost = kept.cost;
+            o.tokens = kept.tokens;
+            o.directory = kept.directory;
+            if (o.error.empty() && o.status != "completed") {
+                o.error = kept.error;
+            }
         }
-        const std::string line =
-            o.keyword + " " + o.status + (o.error.empty() ? "" : ": " + o.error);
+        // A row that fails says so at once: where it is, its keyword and why.
+        const std::string line = row_label(source, o.line) + ": " + o.keyword + ": " + o.status +
+                                 (o.error.empty() ? "" : ": " + o.error);
         if (board) {
             board->job_ended(o.job_id, line, o.status == "completed", o.tokens, o.cost);
             return;
@@ -218,13 +177,26 @@ int run_inline(const BatchOptions& options, Context& ctx, const std::vector<Plan
     if (board) {
         board->finish();
     }
-    return summarize(options, outcomes, skipped, start);
+    const int code = summarize(options, source, outcomes, skipped, start);
+    if (interrupt.interrupted()) {
+        std::size_t left = 0;
+        for (const auto& o : outcomes) {
+            left += o.status != "completed";
+        }
+        std::fprintf(
+            stderr,
+            "batch %s stopped with %zu of %zu rows not done; continue it with (rows done are not "
+            "run again):\n  %s\n",
+            batch_id.c_str(), left, rows.size(), how_to_continue(options, batch_id).c_str());
+        return core::to_int(core::ExitCode::interrupted);
+    }
+    return code;
 }
 
 /// Waits until every job has ended, then summarizes them (`line_of`: job id -> line).
 int wait_for_jobs(const BatchOptions& options, adapters::DaemonClient& client,
                   std::map<std::string, std::size_t> line_of, std::size_t skipped,
-                  std::chrono::steady_clock::time_point start) {
+                  std::chrono::steady_clock::time_point start, const std::string& batch_id) {
     // Until every row's job has ended (rows submitted before may belong to earlier batches).
     std::map<std::string, json> views;
     while (true) {
@@ -237,6 +209,10 @@ int wait_for_jobs(const BatchOptions& options, adapters::DaemonClient& client,
             auto reply = client.call("GET", "/v1/jobs/" + id);
             if (!reply) {
                 print_error(reply.error());
+                std::fprintf(stderr,
+                             "the jobs go on in sotad; see them with `sota batch status %s`, and "
+                             "write their results later with `sota batch results %s -o FILE`\n",
+                             batch_id.c_str(), batch_id.c_str());
                 return core::to_int(core::ExitCode::daemon_unreachable);
             }
             views[id] = json::parse(reply->body, nullptr, false);
@@ -249,73 +225,110 @@ int wait_for_jobs(const BatchOptions& options, adapters::DaemonClient& client,
     }
     std::vector<Outcome> outcomes;
     for (const auto& [id, j] : views) {
-        Outcome o;
+        Outcome o = outcome_of_view(j, line_of[id]);
         o.job_id = id;
-        o.line = line_of[id];
-        o.keyword = j.value("keyword", "");
-        o.status = j.value("status", "");
-        const json r = j.value("result", json::object());
-        o.score = r.value("score", 0);
-        o.cost = r.value("cost_usd", 0.0);
-        o.tokens = r.value("tokens", std::int64_t{0});
-        o.directory = r.value("directory", "");
-        o.error = j.value("error", json::object()).value("message", "");
         outcomes.push_back(std::move(o));
     }
     std::sort(outcomes.begin(), outcomes.end(),
               [](const Outcome& a, const Outcome& b) { return a.line < b.line; });
-    return summarize(options, outcomes, skipped, start);
+    return summarize(options, source_of(options), outcomes, skipped, start);
 }
+
+/// The most a part of a batch sent to sotad holds: sotad takes request bodies of up to 1 MiB,
+/// so a part is cut at 1,000 rows or at half of that, whichever comes first.
+constexpr std::size_t k_part_rows = 1000;
+constexpr std::size_t k_part_bytes = 512 * 1024;
 
 int run_on_daemon(const BatchOptions& options, Context& ctx, const std::vector<Planned>& rows,
                   std::size_t skipped) {
     adapters::DaemonClient client(ctx.paths().socket_file());
     const auto start = std::chrono::steady_clock::now();
+    const std::string source = source_of(options);
     std::string batch_id;
     std::map<std::string, std::size_t> line_of;  // job id -> line
-    constexpr std::size_t k_part = 1000;
-    for (std::size_t from = 0; from < rows.size(); from += k_part) {
-        json jobs = json::array();
-        for (std::size_t i = from; i < std::min(rows.size(), from + k_part); ++i) {
-            jobs.push_back(rows[i].job);
+    std::size_t created = 0, existing = 0;
+    // Tells what was sent when a later part cannot be, so the batch can be finished.
+    auto stopped = [&](std::size_t from, int code) {
+        if (batch_id.empty()) {
+            std::fprintf(stderr, "nothing was submitted\n");
+            return code;
         }
-        json body = {{"jobs", jobs}};
+        std::printf("%s\n", batch_id.c_str());
+        std::fflush(stdout);
+        std::fprintf(stderr,
+                     "batch %s holds the rows before %s (%zu jobs); the rest were not sent. "
+                     "Send the file again once this is fixed (rows already sent join their "
+                     "jobs, nothing runs twice):\n  %s\n",
+                     batch_id.c_str(), row_label(source, rows[from].line).c_str(), line_of.size(),
+                     how_to_continue(options, batch_id).c_str());
+        return code;
+    };
+    std::size_t from = 0;
+    while (from < rows.size()) {
+        // A part: up to k_part_rows rows, and up to k_part_bytes (at least one row).
+        std::string jobs = "[";
+        std::size_t to = from;
+        while (to < rows.size() && to - from < k_part_rows) {
+            const std::string one = rows[to].job.dump();
+            if (to > from && jobs.size() + one.size() + 64 > k_part_bytes) {
+                break;
+            }
+            jobs += (to > from ? "," : "") + one;
+            ++to;
+        }
+        jobs += "]";
+        std::string body = "{\"jobs\":" + jobs;
         if (!batch_id.empty()) {
-            body["batch_id"] = batch_id;
+            body += ",\"batch_id\":" + json(batch_id).dump();
         }
-        auto reply = client.call("POST", "/v1/batches", body.dump(), {}, std::chrono::minutes(5));
+        body += "}";
+        auto reply = client.call("POST", "/v1/batches", body, {}, std::chrono::minutes(5));
         if (!reply) {
             print_error(reply.error());
-            return core::to_int(core::ExitCode::daemon_unreachable);
+            return stopped(from, core::to_int(core::ExitCode::daemon_unreachable));
         }
         const json answer = json::parse(reply->body, nullptr, false);
         if (reply->status != 202 && reply->status != 200) {
             // sotad checks each row's inputs too; name the rows it refused.
             for (const auto& e : answer.value("errors", json::array())) {
                 const std::size_t index = from + e.value("index", std::size_t{0});
-                std::fprintf(stderr, "%s:%zu: %s\n", options.file.c_str(),
-                             index < rows.size() ? rows[index].line : 0,
+                std::fprintf(stderr, "%s: %s\n",
+                             row_label(source, index < rows.size() ? rows[index].line : 0).c_str(),
                              e.value("message", "").c_str());
             }
             print_error(core::Error{core::ErrorKind::usage, "batch.refused",
                                     answer.is_object() && answer.contains("error")
                                         ? answer["error"].value("message", reply->body)
                                         : reply->body});
-            return core::to_int(core::ExitCode::usage);
+            return stopped(from, core::to_int(core::ExitCode::usage));
         }
         batch_id = answer.value("batch_id", batch_id);
+        created += answer.value("created", std::size_t{0});
+        existing += answer.value("existing", std::size_t{0});
         const json ids = answer.value("jobs", json::array());
         for (std::size_t k = 0; k < ids.size(); ++k) {
             line_of[ids[k].get<std::string>()] = rows[from + k].line;
         }
+        from = to;
     }
     std::printf("%s\n", batch_id.c_str());
     std::fflush(stdout);
-    std::fprintf(stderr, "%zu jobs in batch %s\n", rows.size(), batch_id.c_str());
-    if (!options.wait) {
+    std::fprintf(stderr, "%zu rows in batch %s: %zu new jobs", rows.size(), batch_id.c_str(),
+                 created);
+    if (existing > 0) {
+        std::fprintf(stderr, ", %zu joined the jobs of the same rows sent before", existing);
+    }
+    std::fprintf(stderr, "\n");
+    if (!options.wait && options.results.empty()) {
         return 0;
     }
-    return wait_for_jobs(options, client, line_of, skipped, start);
+    if (!options.wait) {
+        std::fprintf(stderr,
+                     "waiting for the jobs to end to write %s (Ctrl-C stops waiting, not the jobs; "
+                     "`sota batch results %s -o %s` writes it later)\n",
+                     options.results.c_str(), batch_id.c_str(), options.results.c_str());
+    }
+    return wait_for_jobs(options, client, line_of, skipped, start, batch_id);
 }
 
 /// Continues a batch: inline, its unfinished jobs run here from their checkpoints; with
@@ -333,7 +346,7 @@ int resume_batch(const BatchOptions& options, Context& ctx) {
         std::fprintf(stderr, "batch %s: %d of its %zu jobs queued again in sotad\n",
                      options.resume.c_str(), answer->value("requeued", 0),
                      answer->value("jobs", json::array()).size());
-        if (!options.wait) {
+        if (!options.wait && options.results.empty()) {
             return 0;
         }
         std::map<std::string, std::size_t> line_of;
@@ -341,7 +354,7 @@ int resume_batch(const BatchOptions& options, Context& ctx) {
         for (const auto& id : answer->value("jobs", json::array())) {
             line_of[id.get<std::string>()] = ++n;
         }
-        return wait_for_jobs(options, client, line_of, 0, start);
+        return wait_for_jobs(options, client, line_of, 0, start, options.resume);
     }
     auto store = adapters::SqliteStore::open(ctx.paths().database_file());
     if (!store) {
@@ -387,7 +400,8 @@ void add_pool_flags(CLI::App* command, BatchOptions& o) {
     command->add_flag("--wait", o.wait, "With --daemon: wait for the jobs and summarize them");
     command->add_option("--parallel", o.parallel, "Inline: jobs at once (default 2)")
         ->check(CLI::Range(1, 64));
-    command->add_option("--results", o.results, "Write results to FILE (.csv or .json)");
+    command->add_option("--results", o.results,
+                        "Write results to FILE (.csv or .json); with --daemon, waits for the jobs");
     command->add_option("-w,--workflow", o.workflow, "Workflow for jobs that name none");
     command->add_option("-m,--model", o.model, "Model for jobs that name none");
 }
@@ -405,6 +419,7 @@ void setup_batch(CLI::App& parent, CommandTable& table) {
     batch->add_option("--queue", o->queue, "standard or priority, for rows without one")
         ->check(CLI::IsMember({"standard", "priority"}));
     table.add(batch, [o](Context* ctx) { return run_batch(*o, *ctx); });
+    setup_batch_report(batch, table);
 }
 
 int run_batch(const BatchOptions& options, Context& ctx) {
@@ -432,13 +447,18 @@ int run_batch(const BatchOptions& options, Context& ctx) {
     }
     core::api::RowDefaults defaults{options.workflow, options.model, options.queue};
     std::vector<Planned> rows;
-    std::vector<core::api::RowProblem> problems;
-    auto read = adapters::read_batch(*in, source, [&](adapters::BatchRow row) {
-        std::string column;
-        auto job = core::api::row_to_job(row.fields, defaults, &column);
-        if (!job) {
-            problems.push_back({row.line, column, job.error().message});
-        } else {
+    std::vector<std::string> problems;  // "FILE:LINE[:COLUMN]: ..."
+    // The whole file is read and checked before the first job is made.
+    auto read = adapters::read_batch(
+        *in, source,
+        [&](adapters::BatchRow row) {
+            std::string column;
+            auto job = core::api::row_to_job(row.fields, defaults, &column);
+            if (!job) {
+                problems.push_back(source + ":" + std::to_string(row.line) + ": " +
+                                   job.error().message);
+                return true;
+            }
             if (options.dry_run) {
                 if (options.json) {
                     std::printf("%s\n", json{{"line", row.line}, {"job", *job}}.dump().c_str());
@@ -448,14 +468,16 @@ int run_batch(const BatchOptions& options, Context& ctx) {
                 }
             }
             rows.push_back({row.line, std::move(*job)});
-        }
-        return true;
-    });
+            return true;
+        },
+        [&](adapters::BadRow bad) { problems.push_back(std::move(bad.message)); });
     if (!read) {
-        return report_error(read.error());
+        print_error(read.error());
+        std::fprintf(stderr, "nothing was submitted\n");
+        return core::to_int(core::exit_code_for(read.error().kind));
     }
     for (const auto& p : problems) {
-        std::fprintf(stderr, "%s:%zu: %s\n", source.c_str(), p.line, p.message.c_str());
+        std::fprintf(stderr, "%s\n", p.c_str());
     }
     if (!problems.empty() && !options.skip_invalid) {
         std::fprintf(stderr,
@@ -464,10 +486,18 @@ int run_batch(const BatchOptions& options, Context& ctx) {
                      problems.size(), problems.size() + rows.size());
         return core::to_int(core::ExitCode::usage);
     }
+    if (!problems.empty()) {
+        std::fprintf(stderr, "skipping the %zu invalid rows above (--skip-invalid)\n",
+                     problems.size());
+    }
     if (options.dry_run) {
         std::fprintf(stderr, "%zu valid rows, %zu invalid; nothing was submitted (dry run)\n",
                      rows.size(), problems.size());
         return problems.empty() || options.skip_invalid ? 0 : core::to_int(core::ExitCode::usage);
+    }
+    if (rows.empty()) {
+        std::fprintf(stderr, "%s has no rows to run\n", source.c_str());
+        return problems.empty() ? 0 : core::to_int(core::ExitCode::usage);
     }
     return run_planned(options, ctx, rows, problems.size());
 }

@@ -17,6 +17,7 @@
 #include "adapters/wordpress_publishing.hpp"
 #include "cli/commands/jobs.hpp"
 #include "cli/context.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/output.hpp"
 #include "cli/progress.hpp"
 #include "core/exit_codes.hpp"
@@ -26,58 +27,6 @@
 namespace sota::cli {
 
 using nlohmann::json;
-
-namespace {
-
-// Set by the SIGINT/SIGTERM handler (a lock-free atomic is safe there); a watcher thread turns
-// it into a cancel. A second signal exits at once.
-std::atomic<int> g_interrupts{0};
-static_assert(std::atomic<int>::is_always_lock_free);
-
-extern "C" void on_interrupt(int) {
-    if (g_interrupts++ > 0) {
-        ::_exit(130);
-    }
-}
-
-/// Cancels `token` when Ctrl-C arrives, for as long as it lives.
-class InterruptWatch {
-  public:
-    explicit InterruptWatch(core::CancelToken token) : m_token(std::move(token)) {
-        g_interrupts = 0;
-        struct sigaction sa {};
-        sa.sa_handler = on_interrupt;
-        sigemptyset(&sa.sa_mask);
-        ::sigaction(SIGINT, &sa, &m_old_int);
-        ::sigaction(SIGTERM, &sa, &m_old_term);
-        m_thread = std::thread([this] {
-            while (!m_stop.load()) {
-                if (g_interrupts > 0 && !m_token.cancelled()) {
-                    std::fprintf(stderr,
-                                 "\nInterrupted: stopping the running steps (Ctrl-C again to "
-                                 "quit at once)\n");
-                    m_token.cancel();
-                }
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            }
-        });
-    }
-    ~InterruptWatch() {
-        m_stop = true;
-        m_thread.join();
-        ::sigaction(SIGINT, &m_old_int, nullptr);
-        ::sigaction(SIGTERM, &m_old_term, nullptr);
-    }
-
-  private:
-    core::CancelToken m_token;
-    std::atomic<bool> m_stop{false};
-    std::thread m_thread;
-    struct sigaction m_old_int {};
-    struct sigaction m_old_term {};
-};
-
-}  // namespace
 
 core::Expected<core::pipeline::JobSpec> spec_from_options(const RunOptions& o) {
     core::pipeline::JobSpec spec;
@@ -254,7 +203,9 @@ int run_run(const RunOptions& options, Context& ctx) {
     core::CancelToken cancel;
     adapters::JobRunResult result;
     {
-        InterruptWatch watch(cancel);
+        InterruptWatch watch(cancel, tty ? std::function<void(const std::string&)>(
+                                               [tty](const std::string& text) { tty->note(text); })
+                                         : nullptr);
         result = runner.run(job, *progress, cancel);
     }
     if (tty) {

@@ -24,8 +24,8 @@ Expected<json> row_to_job(const std::map<std::string, std::string>& fields,
     };
     for (const auto& [name, raw] : fields) {
         const std::string value = trim(raw);
-        if (value.empty()) {
-            continue;
+        if (value.empty() && (plain.count(name) || name == "post_id" || name == "priority")) {
+            continue;  // the batch's default, or none
         }
         if (plain.count(name)) {
             job[name] = value;
@@ -53,7 +53,7 @@ Expected<json> row_to_job(const std::map<std::string, std::string>& fields,
                 pos = comma + 1;
             }
         } else {
-            extra[name] = value;  // prompts may use it as {{name}}
+            extra[name] = value;  // prompts may use it as {{name}}; an empty field is ""
         }
     }
     if (!job.contains("workflow") && !defaults.workflow.empty()) {

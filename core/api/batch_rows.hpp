@@ -24,7 +24,8 @@ struct RowDefaults {
 };
 
 /// A batch row (columns keyword, mode, workflow, model, url, post_id, priority, queue, out,
-/// publish, category, tags; any other column becomes a template field) as a create-job body
+/// publish, category, tags; any other column becomes a template field, "" when the row leaves
+/// it empty; an empty job column takes the batch's default) as a create-job body
 /// with an `idempotency_key` derived from the row's content, so the same row submitted again
 /// is not run twice. Checked like POST /v1/jobs; a problem names the column.
 Expected<nlohmann::json> row_to_job(const std::map<std::string, std::string>& fields,
