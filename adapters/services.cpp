@@ -6,6 +6,7 @@
 #include "adapters/cassette.hpp"
 #include "adapters/curl_http_client.hpp"
 #include "adapters/sqlite_store.hpp"
+#include "core/redacting_http.hpp"
 #include "core/resilience/policy_config.hpp"
 #include "core/resilience/pool.hpp"
 #include "core/sha256.hpp"
@@ -70,7 +71,8 @@ core::Expected<std::unique_ptr<Services>> Services::create(
         if (!client) {
             return core::fail(client.error());
         }
-        s->m_http = std::move(*client);
+        s->m_live = std::move(*client);
+        s->m_http = std::make_unique<core::RedactingHttpClient>(*s->m_live, s->m_redactor);
         s->m_mode = "replay";
         s->m_cassette = replay;
         return s;
@@ -87,12 +89,15 @@ core::Expected<std::unique_ptr<Services>> Services::create(
     }
     http_options.plain_http = config.get(core::Key<bool>{"http.plain_client"});
     s->m_live = std::make_unique<CurlHttpClient>(std::move(http_options));
+    // Answers are redacted before anything reads them, the recorder included.
+    auto redacting = std::make_unique<core::RedactingHttpClient>(*s->m_live, s->m_redactor);
     if (!record.empty()) {
-        s->m_http = std::make_unique<RecordingHttpClient>(*s->m_live, record, redactor);
+        s->m_http = std::make_unique<RecordingHttpClient>(*redacting, record, redactor);
+        s->m_redacting = std::move(redacting);
         s->m_mode = "record";
         s->m_cassette = record;
     } else {
-        s->m_http = std::move(s->m_live);
+        s->m_http = std::move(redacting);
     }
     return s;
 }
@@ -203,6 +208,7 @@ Services::~Services() {
     // requests in flight (their callbacks still find everything alive), then the timer thread
     // stops and drops pending retries.
     m_http.reset();
+    m_redacting.reset();
     m_live.reset();
     m_timers.reset();
     flush_cache_counts();
