@@ -158,7 +158,8 @@ JobRunner::JobRunner(Services& services, const core::Config& config, const core:
       m_config(config),
       m_paths(paths),
       m_web(std::make_unique<core::WebFetcher>(services.http(), services.web_options())),
-      m_prompts(core::pipeline::PromptLibrary::built_in()) {
+      m_prompts(core::pipeline::PromptLibrary::built_in()),
+      m_programs(&services.redactor()) {
     if (auto loaded = load_prompt_overrides(m_prompts, m_paths.config_dir / "prompts"); !loaded) {
         m_prompt_error = loaded.error();
     }

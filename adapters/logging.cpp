@@ -59,6 +59,32 @@ const char* level_colour(spdlog::level::level_enum level) {
     }
 }
 
+// A text log line is one line: control characters in what it quotes (a request path, a
+// keyword, a provider's message) are written as escapes, so nothing from outside can start a
+// forged line or send terminal escape sequences.
+std::string escape_controls(std::string_view text) {
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u != 0x7f) {
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else {
+            out += "\\x";
+            out += k_hex[u >> 4];
+            out += k_hex[u & 15];
+        }
+    }
+    return out;
+}
+
 class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
   public:
     RedactingSink(LogSettings settings, std::shared_ptr<const core::Redactor> redactor,
@@ -100,16 +126,17 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
         return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
 
-    std::string text_line(const spdlog::details::log_msg& msg, const std::string& message) const {
+    std::string text_line(const spdlog::details::log_msg& msg, const std::string& raw) const {
+        const std::string message = escape_controls(raw);
         std::string fields;
         if (!t_fields.request_id.empty()) {
-            fields += " request_id=" + t_fields.request_id;
+            fields += " request_id=" + escape_controls(t_fields.request_id);
         }
         if (!t_fields.job_id.empty()) {
-            fields += " job_id=" + t_fields.job_id;
+            fields += " job_id=" + escape_controls(t_fields.job_id);
         }
         if (!t_fields.step.empty()) {
-            fields += " step=" + t_fields.step;
+            fields += " step=" + escape_controls(t_fields.step);
         }
         if (m_settings.color) {
             return m_settings.program + ": " + level_colour(msg.level) + level_name(msg.level) +

@@ -33,8 +33,13 @@ void close_fd(int& fd) {
 core::Expected<core::pipeline::ProgramResult> PosixProgramRunner::run(
     const std::vector<std::string>& argv, const std::string& input, core::Millis timeout,
     core::CancelToken cancel) {
-    return core::run_blocking<core::Expected<core::pipeline::ProgramResult>>(
+    auto result = core::run_blocking<core::Expected<core::pipeline::ProgramResult>>(
         [&] { return run_here(argv, input, timeout, cancel); });
+    if (result && m_redactor) {
+        m_redactor->mask_known(result->out);
+        result->err = m_redactor->redact(result->err);
+    }
+    return result;
 }
 
 core::Expected<core::pipeline::ProgramResult> PosixProgramRunner::run_here(

@@ -6,6 +6,7 @@
 #include "adapters/cassette.hpp"
 #include "adapters/curl_http_client.hpp"
 #include "adapters/sqlite_store.hpp"
+#include "core/redacting_http.hpp"
 #include "core/resilience/policy_config.hpp"
 #include "core/resilience/pool.hpp"
 #include "core/sha256.hpp"
@@ -86,7 +87,8 @@ core::Expected<std::unique_ptr<Services>> Services::create(
         s->m_mode = "replay";
         s->m_cassette = replay;
         if (passthrough.empty()) {
-            s->m_http = std::move(replaying);
+            s->m_live = std::move(replaying);
+            s->m_http = std::make_unique<core::RedactingHttpClient>(*s->m_live, s->m_redactor);
             return s;
         }
     }
@@ -105,15 +107,19 @@ core::Expected<std::unique_ptr<Services>> Services::create(
     if (replaying) {
         // The hosts listed are reached live (the demo publishing to a real site).
         replaying->set_passthrough(std::move(passthrough), s->m_live.get());
-        s->m_http = std::move(replaying);
+        s->m_redacting = std::move(replaying);
+        s->m_http = std::make_unique<core::RedactingHttpClient>(*s->m_redacting, s->m_redactor);
         return s;
     }
+    // Answers are redacted before anything reads them, the recorder included.
+    auto redacting = std::make_unique<core::RedactingHttpClient>(*s->m_live, s->m_redactor);
     if (!record.empty()) {
-        s->m_http = std::make_unique<RecordingHttpClient>(*s->m_live, record, redactor);
+        s->m_http = std::make_unique<RecordingHttpClient>(*redacting, record, redactor);
+        s->m_redacting = std::move(redacting);
         s->m_mode = "record";
         s->m_cassette = record;
     } else {
-        s->m_http = std::move(s->m_live);
+        s->m_http = std::move(redacting);
     }
     return s;
 }
@@ -224,6 +230,7 @@ Services::~Services() {
     // requests in flight (their callbacks still find everything alive), then the timer thread
     // stops and drops pending retries.
     m_http.reset();
+    m_redacting.reset();
     m_live.reset();
     m_timers.reset();
     flush_cache_counts();

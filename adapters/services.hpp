@@ -61,6 +61,8 @@ class Services {
     /// (at exit, and periodically in sotad).
     void flush_cache_counts();
 
+    /// The transport every provider client uses. Its answers and errors are redacted
+    /// (core::RedactingHttpClient) before anything else sees them.
     core::HttpClient& http() { return *m_http; }
     /// Knows every secret value; applied to whatever is stored or shown.
     const core::Redactor& redactor() const { return *m_redactor; }
@@ -89,8 +91,9 @@ class Services {
     std::shared_ptr<const core::Redactor> m_redactor;
     std::string m_mode = "live";
     std::string m_cassette;
-    std::unique_ptr<core::HttpClient> m_live;
-    std::unique_ptr<core::HttpClient> m_http;
+    std::unique_ptr<core::HttpClient> m_live;       // libcurl, or the cassette replayed
+    std::unique_ptr<core::HttpClient> m_redacting;  // over m_live: under a recorder, or the replay
+    std::unique_ptr<core::HttpClient> m_http;       // what every client sends through
     std::shared_ptr<const core::llm::ModelQuirks> m_quirks;
     core::SystemClock m_clock;
     std::unique_ptr<SqliteStore> m_store;

@@ -13,8 +13,10 @@ core::Expected<core::pipeline::Workflow> load_workflow_file(const std::filesyste
         table = toml::parse_file(file.string());
     } catch (const toml::parse_error& e) {
         if (!std::filesystem::exists(file)) {
-            return core::fail(core::ErrorKind::not_found, "workflow.not_found",
-                              "no workflow file at " + file.string());
+            return core::fail(core::ErrorKind::usage, "workflow.not_found",
+                              "no workflow file at " + file.string() +
+                                  "; check the path (`sota workflow list` shows the workflows "
+                                  "sota knows by name)");
         }
         return core::fail(core::ErrorKind::usage, "workflow.syntax",
                           file.string() + ":" + std::to_string(e.source().begin.line) +

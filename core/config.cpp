@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/suggest.hpp"
+#include "core/text.hpp"
 
 namespace sota::core {
 namespace {
@@ -88,6 +89,27 @@ std::optional<bool> parse_bool(std::string_view text) {
     return std::nullopt;
 }
 
+// An http:// or https:// URL with a host: libcurl would also take ftp://, file:// and more,
+// which no provider speaks and which would read local files or reach other services.
+Status check_url(const std::string& text, bool may_be_empty) {
+    if (text.empty() && may_be_empty) {
+        return {};
+    }
+    const auto scheme_end = text.find("://");
+    const std::string scheme = to_lower(text.substr(0, scheme_end));
+    if (scheme_end == std::string::npos || (scheme != "http" && scheme != "https")) {
+        return fail(ErrorKind::config, "config.bad_url",
+                    "expects an http:// or https:// URL (e.g. https://api.example.com/v1), got '" +
+                        text + "'");
+    }
+    const std::string rest = text.substr(scheme_end + 3);
+    if (rest.empty() || rest.front() == '/' || rest.front() == '?' || rest.front() == '#') {
+        return fail(ErrorKind::config, "config.bad_url",
+                    "the URL '" + text + "' names no host (e.g. https://api.example.com/v1)");
+    }
+    return {};
+}
+
 // Turns a raw value into the key's type; the error message lacks the key and origin, which the
 // caller adds.
 Expected<ConfigValue> convert(const KeySpec& spec, const RawValue& raw, bool text_layer) {
@@ -100,6 +122,14 @@ Expected<ConfigValue> convert(const KeySpec& spec, const RawValue& raw, bool tex
         case ValueType::string:
             if (!text) {
                 return type_error();
+            }
+            return ConfigValue{*text};
+        case ValueType::url:
+            if (!text) {
+                return type_error();
+            }
+            if (auto ok = check_url(*text, spec.default_text.empty()); !ok) {
+                return fail(ok.error());
             }
             return ConfigValue{*text};
         case ValueType::choice:

@@ -38,15 +38,15 @@ const std::vector<KeySpec>& config_schema() {
          {"openai", "anthropic", "gemini", "openai_compatible"}},
         {"llm.model", ValueType::string, "gpt-4o-mini", "model for steps that name none"},
 
-        {"providers.openai.base_url", ValueType::string, "https://api.openai.com/v1",
+        {"providers.openai.base_url", ValueType::url, "https://api.openai.com/v1",
          "OpenAI API base URL"},
-        {"providers.anthropic.base_url", ValueType::string, "https://api.anthropic.com/v1",
+        {"providers.anthropic.base_url", ValueType::url, "https://api.anthropic.com/v1",
          "Anthropic API base URL"},
-        {"providers.gemini.base_url", ValueType::string,
+        {"providers.gemini.base_url", ValueType::url,
          "https://generativelanguage.googleapis.com/v1beta", "Gemini API base URL"},
-        {"providers.openai_compatible.base_url", ValueType::string, "http://localhost:11434/v1",
+        {"providers.openai_compatible.base_url", ValueType::url, "http://localhost:11434/v1",
          "OpenAI-compatible server (Ollama, llama.cpp, vLLM) base URL"},
-        {"providers.serper.base_url", ValueType::string, "https://google.serper.dev",
+        {"providers.serper.base_url", ValueType::url, "https://google.serper.dev",
          "Serper API base URL"},
 
         {"http.connect_timeout", ValueType::duration, "10s", "time allowed to connect", 100,
@@ -235,7 +235,7 @@ const std::vector<KeySpec>& config_schema() {
          "timeout of the internal links step", 1000, 3'600'000},
         {"step.validate.timeout", ValueType::duration, "30s", "timeout of the validation step",
          1000, 3'600'000},
-        {"site.url", ValueType::string, "",
+        {"site.url", ValueType::url, "",
          "your site, whose links count as internal (default: wordpress.url)"},
         {"site.pages", ValueType::string, "",
          "your site's pages for internal links: a CSV or URL-list file, or a sitemap URL"},
@@ -259,7 +259,7 @@ const std::vector<KeySpec>& config_schema() {
          0,
          {"once", "skip"}},
 
-        {"wordpress.url", ValueType::string, "", "WordPress site URL, e.g. https://example.com"},
+        {"wordpress.url", ValueType::url, "", "WordPress site URL, e.g. https://example.com"},
         {"wordpress.user", ValueType::string, "", "WordPress user for the application password"},
         {"wordpress.on_conflict",
          ValueType::choice,
@@ -321,6 +321,8 @@ const char* to_string(ValueType type) {
             return "size";
         case ValueType::choice:
             return "choice";
+        case ValueType::url:
+            return "url";
     }
     return "string";
 }

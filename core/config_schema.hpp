@@ -18,6 +18,7 @@ enum class ValueType {
     duration,  ///< "250ms", "30s", "5m", "2h", "7d", "1h30m"; a bare integer means seconds
     size,      ///< bytes: "512", "64KiB", "32MiB", "1GiB"
     choice,    ///< one of a fixed set of words
+    url,       ///< an http:// or https:// URL with a host (empty only where the default is)
 };
 
 /// A typed config value. Durations are milliseconds; sizes are bytes (held as integer).

@@ -377,9 +377,8 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, const Expected<
             if (r->stop_reason == "timeout") {
                 error = Error{ErrorKind::network, "step.timeout",
                               "step " + id + " took longer than its " +
-                                  std::to_string(r->spec->timeout.count() / 1000) +
-                                  " s timeout; raise it with --set step." + r->spec->uses +
-                                  ".timeout=DURATION or in the workflow file",
+                                  std::to_string(r->spec->timeout.count() / 1000) + " s timeout; " +
+                                  timeout_hint(*r->spec),
                               true};
             } else if (r->stop_reason == "deadline") {
                 error = Error{

@@ -1,5 +1,7 @@
 #include "core/pipeline/prompts.hpp"
 
+#include <algorithm>
+
 #include "core/builtin_data.hpp"
 #include "core/sha256.hpp"
 #include "core/text.hpp"
@@ -136,6 +138,28 @@ std::string format_value(const json& value) {
 }
 
 }  // namespace
+
+Status check_template(std::string_view text) {
+    for (std::size_t pos = text.find("{{"); pos != std::string_view::npos;
+         pos = text.find("{{", pos)) {
+        const auto close = text.find("}}", pos + 2);
+        const std::size_t line =
+            1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + pos, '\n'));
+        if (close == std::string_view::npos) {
+            return fail(ErrorKind::usage, "template.unclosed",
+                        "the '{{' on line " + std::to_string(line) +
+                            " of the template is never closed with '}}'");
+        }
+        if (trim(text.substr(pos + 2, close - pos - 2)).empty()) {
+            return fail(ErrorKind::usage, "template.empty_name",
+                        "the '{{}}' on line " + std::to_string(line) +
+                            " of the template names nothing; write {{keyword}} or an input's "
+                            "name");
+        }
+        pos = close + 2;
+    }
+    return {};
+}
 
 Expected<std::string> render_template(std::string_view text, const json& vars) {
     std::string out;

@@ -54,4 +54,8 @@ class PromptLibrary {
 /// an error naming it (ErrorKind::usage, "template.unknown").
 Expected<std::string> render_template(std::string_view text, const nlohmann::json& vars);
 
+/// Checks a template's syntax before any job uses it: every `{{` is closed by `}}` and names
+/// something (ErrorKind::usage, "template.unclosed" / "template.empty_name").
+Status check_template(std::string_view text);
+
 }  // namespace sota::core::pipeline

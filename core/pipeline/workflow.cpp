@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/config.hpp"
+#include "core/pipeline/prompts.hpp"
 #include "core/suggest.hpp"
 
 namespace sota::core::pipeline {
@@ -130,6 +131,27 @@ const Workflow* find_builtin_workflow(std::string_view name) {
     return nullptr;
 }
 
+namespace {
+
+/// How a workflow file's author would name a JSON value's type.
+std::string type_name_of(const json& value) {
+    if (value.is_array()) {
+        return "a list";
+    }
+    if (value.is_object()) {
+        return "a table";
+    }
+    if (value.is_boolean()) {
+        return "a boolean";
+    }
+    if (value.is_number()) {
+        return "a number";
+    }
+    return std::string("a ") + value.type_name();
+}
+
+}  // namespace
+
 Expected<Workflow> workflow_from_json(const json& doc, const std::string& source) {
     auto bad = [&](const std::string& where, const std::string& what) {
         return fail(ErrorKind::usage, "workflow.invalid", source + ": " + where + what);
@@ -149,6 +171,12 @@ Expected<Workflow> workflow_from_json(const json& doc, const std::string& source
         if (!top_fields.count(key)) {
             return bad("",
                        "unknown field '" + key + "' (fields: name, description, deadline, steps)");
+        }
+    }
+    for (const char* field : {"name", "description"}) {
+        if (doc.contains(field) && !doc[field].is_string()) {
+            return bad("", std::string(field) + " is a string (in quotes), not " +
+                               type_name_of(doc[field]));
         }
     }
     Workflow w;
@@ -176,11 +204,18 @@ Expected<Workflow> workflow_from_json(const json& doc, const std::string& source
     std::size_t index = 0;
     for (const auto& entry : doc["steps"]) {
         ++index;
-        const std::string where =
-            "step " + std::to_string(index) +
-            (entry.contains("id") ? " ('" + entry.value("id", "") + "')" : "") + ": ";
         if (!entry.is_object()) {
-            return bad(where, "a step is a table");
+            return bad("step " + std::to_string(index) + ": ", "a step is a table");
+        }
+        const bool named = entry.contains("id") && entry["id"].is_string();
+        const std::string where = "step " + std::to_string(index) +
+                                  (named ? " ('" + entry["id"].get<std::string>() + "')" : "") +
+                                  ": ";
+        for (const char* field : {"id", "uses", "prompt", "model"}) {
+            if (entry.contains(field) && !entry[field].is_string()) {
+                return bad(where, std::string(field) + " is a string (in quotes), not " +
+                                      type_name_of(entry[field]));
+            }
         }
         for (const auto& [key, value] : entry.items()) {
             if (!step_fields.count(key)) {
@@ -217,6 +252,9 @@ Expected<Workflow> workflow_from_json(const json& doc, const std::string& source
         } else if (entry.contains("prompt")) {
             s.kind = StepKind::prompt;
             s.prompt = entry.value("prompt", "");
+            if (auto ok = check_template(s.prompt); !ok) {
+                return bad(where, "prompt: " + ok.error().message);
+            }
         } else {
             s.kind = StepKind::program;
             if (!entry["run"].is_array() || entry["run"].empty()) {
@@ -241,6 +279,9 @@ Expected<Workflow> workflow_from_json(const json& doc, const std::string& source
                 auto& list = std::string(field) == "inputs" ? s.inputs : s.outputs;
                 list.clear();
                 for (const auto& a : entry[field]) {
+                    if (!a.is_string()) {
+                        return bad(where, std::string(field) + " holds artifact names (strings)");
+                    }
                     list.push_back(a.get<std::string>());
                 }
             }
@@ -274,6 +315,15 @@ Expected<Workflow> workflow_from_json(const json& doc, const std::string& source
         w.steps.push_back(std::move(s));
     }
     return w;
+}
+
+std::string timeout_hint(const StepSpec& step) {
+    if (step.kind == StepKind::builtin && find_key("step." + step.uses + ".timeout")) {
+        return "raise it with --set step." + step.uses +
+               ".timeout=DURATION (or sota config set step." + step.uses +
+               ".timeout DURATION), or with timeout = \"DURATION\" on the step in a workflow file";
+    }
+    return "raise it with timeout = \"DURATION\" on step '" + step.id + "' in its workflow file";
 }
 
 Expected<Levels> plan(const Workflow& w) {

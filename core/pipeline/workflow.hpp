@@ -65,6 +65,11 @@ Expected<Workflow> workflow_from_json(const nlohmann::json& doc, const std::stri
 using Levels = std::vector<std::vector<std::string>>;
 Expected<Levels> plan(const Workflow& workflow);
 
+/// How to give a step more time, for the error of a step that ran out of it: a built-in step's
+/// config key (`--set step.NAME.timeout=DURATION`, which retunes the built-in workflows), and
+/// for any step its `timeout` in a workflow file.
+std::string timeout_hint(const StepSpec& step);
+
 /// The workflow as JSON, for `sota workflow show --json`.
 nlohmann::json to_json(const Workflow& workflow);
 

@@ -1,6 +1,7 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/process.hpp"
@@ -129,6 +130,28 @@ TEST_CASE("bad config is refused naming file, line and key, with exit code 5", "
     const auto flag = flag_case.run({"--set", "log.levle=debug", "config", "show"});
     CHECK(flag.exit_code == 2);
     CHECK(flag.err.find("did you mean 'log.level'") != std::string::npos);
+}
+
+TEST_CASE("ftp:// and file:// base URLs are refused by config validation", "[cli][config]") {
+    Sota sota;
+    const auto file = sota.home.path() / "config" / "config.toml";
+    write_text(file, "[providers.openai]\nbase_url = \"file:///etc/passwd\"\n");
+    const auto r = sota.run({"config", "show"});
+    CHECK(r.exit_code == 5);
+    CHECK(r.err.find(file.string() + ":2") != std::string::npos);
+    CHECK(r.err.find("http:// or https://") != std::string::npos);
+    std::filesystem::remove(file);
+
+    sota.env["SOTA_PROVIDERS_SERPER_BASE_URL"] = "ftp://google.serper.dev";
+    const auto e = sota.run({"config", "show"});
+    CHECK(e.exit_code == 5);
+    CHECK(e.err.find("SOTA_PROVIDERS_SERPER_BASE_URL") != std::string::npos);
+    sota.env.erase("SOTA_PROVIDERS_SERPER_BASE_URL");
+
+    const auto set = sota.run({"config", "set", "wordpress.url", "ftp://example.com"});
+    CHECK(set.exit_code != 0);
+    CHECK(read_text(file).find("ftp://") == std::string::npos);
+    CHECK(sota.run({"config", "set", "wordpress.url", "https://example.com"}).exit_code == 0);
 }
 
 TEST_CASE("config set edits the user file and a bad value changes nothing", "[cli][config]") {

@@ -54,6 +54,75 @@ TEST_CASE("sota workflow list, show and validate", "[workflow][cli]") {
     CHECK(unknown.err.find("did you mean 'quick'") != std::string::npos);
 }
 
+TEST_CASE("workflow files with wrong types, bad templates or no file are usage errors (exit 2)",
+          "[workflow][cli]") {
+    test::TempHome home;
+    const auto validate = [&](const std::string& name, const std::string& toml) {
+        const auto file = home.path() / name;
+        test::write_text(file, toml);
+        return sota_run(home, {"workflow", "validate", file.string()});
+    };
+    // A prompt that is not a string names the field, not "internal error".
+    for (const std::string value : {"42", "[\"a\", \"b\"]", "true", "{ text = \"x\" }"}) {
+        INFO(value);
+        auto r = validate("typed.toml",
+                          "name = \"typed\"\n[[steps]]\nid = \"s\"\nprompt = " + value + "\n");
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find("prompt is a string") != std::string::npos);
+        CHECK(r.err.find("internal") == std::string::npos);
+    }
+    auto model =
+        validate("model.toml", "name = \"m\"\n[[steps]]\nid = \"s\"\nprompt = \"x\"\nmodel = 4\n");
+    CHECK(model.exit_code == 2);
+    CHECK(model.err.find("model is a string") != std::string::npos);
+    auto inputs = validate("inputs.toml",
+                           "name = \"i\"\n[[steps]]\nid = \"s\"\nprompt = "
+                           "\"x\"\ninputs = [1]\n");
+    CHECK(inputs.exit_code == 2);
+    CHECK(inputs.err.find("inputs holds artifact names") != std::string::npos);
+    auto name = validate("name.toml", "name = 7\n[[steps]]\nuses = \"semantic_keywords\"\n");
+    CHECK(name.exit_code == 2);
+    CHECK(name.err.find("name is a string") != std::string::npos);
+
+    // An unclosed {{ fails validation, naming its line, before any job runs it.
+    auto unclosed = validate("unclosed.toml",
+                             "name = \"u\"\n[[steps]]\nid = \"s\"\nprompt = \"\"\"\nAbout "
+                             "{{keyword}}\nand {{keyword\n\"\"\"\n");
+    CHECK(unclosed.exit_code == 2);
+    CHECK(unclosed.err.find("never closed") != std::string::npos);
+    CHECK(unclosed.err.find("line 2") != std::string::npos);
+    auto empty =
+        validate("empty.toml", "name = \"e\"\n[[steps]]\nid = \"s\"\nprompt = \"About {{ }}\"\n");
+    CHECK(empty.exit_code == 2);
+    CHECK(empty.err.find("names nothing") != std::string::npos);
+    CHECK(validate("fine.toml",
+                   "name = \"f\"\n[[steps]]\nid = \"s\"\nprompt = \"About {{ keyword }}\"\n")
+              .exit_code == 0);
+
+    // A missing workflow file is a usage error, like other missing inputs.
+    const std::string missing = (home.path() / "nowhere.toml").string();
+    auto gone = sota_run(home, {"workflow", "validate", missing});
+    CHECK(gone.exit_code == 2);
+    CHECK(gone.err.find("no workflow file at " + missing) != std::string::npos);
+    auto run_gone = sota_run(home, {"run", "--keyword", "espresso grinder", "--workflow", missing});
+    CHECK(run_gone.exit_code == 2);
+    CHECK(run_gone.err.find("no workflow file at") != std::string::npos);
+}
+
+TEST_CASE("a step past its timeout names the setting that gives it more time", "[workflow][cli]") {
+    test::TempHome home;
+    const auto file = home.path() / "slow.toml";
+    test::write_text(file,
+                     "name = \"slow\"\n[[steps]]\nid = \"nap\"\nrun = [\"sleep\", \"10\"]\n"
+                     "timeout = \"1s\"\n");
+    auto r = sota_run(home, {"run", "--keyword", "espresso grinder", "--workflow", file.string()});
+    INFO(r.err);
+    CHECK(r.exit_code != 0);
+    CHECK(r.err.find("took longer than its 1 s timeout") != std::string::npos);
+    CHECK(r.err.find("timeout = \"DURATION\" on step 'nap'") != std::string::npos);
+    CHECK(r.err.find("step..timeout") == std::string::npos);
+}
+
 TEST_CASE("sota schedule next prints run times in a zone, as text or JSON", "[schedule][cli]") {
     test::TempHome home;
     auto text = sota_run(home, {"schedule", "next", "30 2 * * *", "--tz", "America/New_York",

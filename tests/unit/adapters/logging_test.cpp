@@ -1,4 +1,6 @@
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -60,4 +62,22 @@ TEST_CASE("the level filters lines", "[logging]") {
     logger->warn("loud");
     CHECK(captured.find("quiet") == std::string::npos);
     CHECK(captured.find("warn sota: loud") != std::string::npos);
+}
+
+TEST_CASE("a text log line stays one line whatever it quotes", "[logging]") {
+    std::string captured;
+    adapters::LogSettings settings;
+    settings.level = "debug";
+    auto logger =
+        adapters::make_logger(settings, nullptr, [&](std::string_view line) { captured += line; });
+    {
+        adapters::ScopedLogFields fields({"req\n1", "", ""});
+        logger->error("request {} {} failed", "GET",
+                      "/v1/jobs/x\n2026-01-01T00:00:00.000Z info sotad: forged\x1b[2J");
+    }
+    CHECK(std::count(captured.begin(), captured.end(), '\n') == 1);
+    CHECK(captured.find('\x1b') == std::string::npos);
+    CHECK(captured.find("/v1/jobs/x\\n2026-01-01T00:00:00.000Z info sotad: forged\\x1b[2J") !=
+          std::string::npos);
+    CHECK(captured.find("request_id=req\\n1") != std::string::npos);
 }

@@ -105,6 +105,34 @@ TEST_CASE("ranges are enforced in the key's own units", "[config]") {
         config.set("web.allow_private", RawValue{std::string("yes")}, {Layer::user_file, "f:1"}));
 }
 
+TEST_CASE("base URLs are http or https URLs with a host", "[config]") {
+    Config config;
+    for (const std::string key :
+         {"providers.openai.base_url", "providers.anthropic.base_url", "providers.gemini.base_url",
+          "providers.openai_compatible.base_url", "providers.serper.base_url", "wordpress.url",
+          "site.url"}) {
+        INFO(key);
+        for (const std::string bad :
+             {"ftp://api.example.com/v1", "file:///etc/passwd", "FILE:///etc/passwd", "gopher://x",
+              "api.example.com/v1", "https://", "http:///v1"}) {
+            INFO(bad);
+            auto refused = config.set(key, RawValue{bad}, {Layer::user_file, "c.toml:4"});
+            REQUIRE_FALSE(refused);
+            CHECK(refused.error().kind == ErrorKind::config);
+            CHECK(refused.error().message.find(key) != std::string::npos);
+            CHECK(refused.error().message.find("c.toml:4") != std::string::npos);
+        }
+        CHECK(config.set(key, RawValue{std::string("https://api.example.com/v1")},
+                         {Layer::user_file, "c.toml:5"}));
+        CHECK(config.set(key, RawValue{std::string("HTTP://127.0.0.1:8080")},
+                         {Layer::flags, "--set"}));
+    }
+    // Optional URLs may be left empty; a provider's base URL may not.
+    CHECK(config.set("wordpress.url", RawValue{std::string()}, {Layer::flags, "--set"}));
+    CHECK_FALSE(
+        config.set("providers.openai.base_url", RawValue{std::string()}, {Layer::flags, "--set"}));
+}
+
 TEST_CASE("durations and sizes parse in every documented form", "[config]") {
     CHECK(parse_duration("250ms")->count() == 250);
     CHECK(parse_duration("30s")->count() == 30'000);

@@ -83,3 +83,22 @@ TEST_CASE("unrunnable workflows are refused before anything runs, naming the pro
               .find("exactly one of") != std::string::npos);
     CHECK(error_of({{"steps", json::array()}}).find("needs a name") != std::string::npos);
 }
+
+TEST_CASE("the timeout hint names the real setting of each kind of step", "[workflow]") {
+    const StepSpec* generate = nullptr;
+    for (const auto& s : builtin_steps()) {
+        if (s.uses == "generate") {
+            generate = &s;
+        }
+    }
+    REQUIRE(generate);
+    CHECK(timeout_hint(*generate).find("--set step.generate.timeout=DURATION") !=
+          std::string::npos);
+    StepSpec prompt;
+    prompt.id = "summary";
+    prompt.kind = StepKind::prompt;
+    const std::string hint = timeout_hint(prompt);
+    CHECK(hint.find("step 'summary'") != std::string::npos);
+    CHECK(hint.find("step..timeout") == std::string::npos);
+    CHECK(hint.find("--set") == std::string::npos);
+}
