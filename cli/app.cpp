@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/command_tree.hpp"
+#include "cli/commands/analyze.hpp"
 #include "cli/commands/batch.hpp"
 #include "cli/commands/breakers.hpp"
 #include "cli/commands/cache.hpp"
@@ -102,6 +103,7 @@ CliApp::CliApp()
     setup_breakers(app, m_table);
     setup_cache(app, m_table);
     setup_workflow(app, m_table);
+    setup_analyze(app, m_table);
     setup_help(app, m_table);
     setup_complete(app, m_table);
     apply_recursively(app);

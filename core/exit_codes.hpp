@@ -9,6 +9,7 @@ enum class ExitCode : int {
     usage = 2,               ///< bad command line, flag or input
     daemon_unreachable = 3,  ///< sotad is not running or not answering
     batch_partial = 4,       ///< some rows of a batch failed
+    below_min_score = 4,     ///< `sota analyze --min-score N`: the score is below N
     config = 5,              ///< configuration or credentials problem
     interrupted = 130,       ///< interrupted by SIGINT (Ctrl-C)
 };

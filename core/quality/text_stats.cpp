@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 
 namespace sota::core::quality {
 namespace {
@@ -143,13 +144,33 @@ TextStats text_stats(std::string_view text) {
     s.words = static_cast<int>(words.size());
     s.sentences = std::max(1, static_cast<int>(split_sentences(text).size()));
     for (const auto& w : words) {
-        s.syllables += count_syllables(w);
+        const int syllables = count_syllables(w);
+        s.syllables += syllables;
+        for (const char c : w) {
+            const auto u = static_cast<unsigned char>(c);
+            s.letters += std::isalpha(u) ? 1 : 0;
+            s.characters += std::isalnum(u) || (u >= 0x80 && (u & 0xC0) != 0x80) ? 1 : 0;
+        }
+        if (syllables >= 3) {
+            ++s.polysyllables;
+            // Gunning's complex words leave out names and the inflected endings.
+            const bool name = std::isupper(static_cast<unsigned char>(w[0]));
+            const bool inflected =
+                (ends_with(w, "es") || ends_with(w, "ed") || ends_with(w, "ing")) && syllables == 3;
+            s.complex_words += !name && !inflected && w.find('-') == std::string::npos ? 1 : 0;
+        }
     }
     if (s.words > 0) {
         const double asl = static_cast<double>(s.words) / s.sentences;
         const double asw = static_cast<double>(s.syllables) / s.words;
         s.flesch_reading_ease = 206.835 - 1.015 * asl - 84.6 * asw;
         s.flesch_kincaid_grade = 0.39 * asl + 11.8 * asw - 15.59;
+        s.gunning_fog = 0.4 * (asl + 100.0 * s.complex_words / s.words);
+        s.smog = 1.043 * std::sqrt(30.0 * s.polysyllables / s.sentences) + 3.1291;
+        s.coleman_liau =
+            0.0588 * (100.0 * s.letters / s.words) - 0.296 * (100.0 * s.sentences / s.words) - 15.8;
+        s.automated_readability =
+            4.71 * static_cast<double>(s.characters) / s.words + 0.5 * asl - 21.43;
     }
     return s;
 }

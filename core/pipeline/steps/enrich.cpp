@@ -128,7 +128,8 @@ Expected<json> references(StepContext& ctx) {
         double best = 0.08;
         int best_index = -1;
         for (std::size_t s = 0; s < sentences.size(); ++s) {
-            if (used[s]) {
+            // Only a sentence the source supports, as the validator's citation check judges it.
+            if (used[s] || !quality::citation_supported(sentences[s], c.title + " " + c.snippet)) {
                 continue;
             }
             const double score = similarity(terms, content_terms(sentences[s]));
@@ -147,6 +148,18 @@ Expected<json> references(StepContext& ctx) {
             source["score"] = best;
         }
         sources.push_back(std::move(source));
+    }
+    // Number the sources in the order the article first cites them; uncited ones last.
+    const std::string markdown = draft.value("markdown", "");
+    auto position = [&](const json& source) {
+        const std::string sentence = source.value("sentence", "");
+        const auto at = sentence.empty() ? std::string::npos : markdown.find(sentence);
+        return at == std::string::npos ? markdown.size() + 1 : at;
+    };
+    std::stable_sort(sources.begin(), sources.end(),
+                     [&](const json& a, const json& b) { return position(a) < position(b); });
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        sources[i]["n"] = i + 1;
     }
     ctx.progress(std::to_string(sources.size()) + " sources verified, " +
                  std::to_string(broken.size()) + " not answering");
@@ -296,6 +309,10 @@ Expected<json> validate(StepContext& ctx) {
         // Links in the article that the reference step found not answering count as broken.
         for (const auto& url : refs.value("broken", json::array())) {
             in.broken_urls.push_back(url.get<std::string>());
+        }
+        for (const auto& source : refs.value("sources", json::array())) {
+            in.sources.push_back({source.value("n", 0), source.value("url", ""),
+                                  source.value("title", ""), source.value("snippet", "")});
         }
     }
     const auto report = quality::validate(in);

@@ -6,6 +6,7 @@
 #include "core/pipeline/compose.hpp"
 #include "core/pipeline/steps/steps.hpp"
 #include "core/quality/article.hpp"
+#include "core/quality/report_json.hpp"
 #include "core/quality/text_stats.hpp"
 #include "core/text.hpp"
 
@@ -132,8 +133,10 @@ std::string outline_text(const json& sections) {
 }
 
 bool addressed_later(const std::string& id) {
-    // Links and references are added by the steps after auto-fix.
-    return id == "internal_links" || id == "outbound_links" || id == "broken_links";
+    // Links, references and citations are added by the steps after auto-fix.
+    return id == "internal_links" || id == "outbound_links" || id == "broken_links" ||
+           id == "competing_links" || id == "citation_support" || id == "citation_order" ||
+           id == "uncited_numbers";
 }
 
 }  // namespace
@@ -166,27 +169,13 @@ quality::QualityInput quality_input(const json& draft, const std::string& keywor
     in.site_host = quality::url_host(site_url);
     in.target_words = draft.value("target_words", 0);
     in.expect_faq = true;
+    in.expect_schema = true;
     in.schema_type = draft.value("schema_type", "");
     return in;
 }
 
 json report_to_json(const quality::QualityReport& report) {
-    json checks = json::array();
-    for (const auto& c : report.checks) {
-        checks.push_back({{"id", c.id},
-                          {"title", c.title},
-                          {"verdict", quality::to_string(c.verdict)},
-                          {"score", c.score},
-                          {"detail", c.detail},
-                          {"fix", c.fix}});
-    }
-    return {{"score", report.score},
-            {"failed", report.failed()},
-            {"warned", report.warned()},
-            {"words", report.stats.words},
-            {"flesch", report.stats.flesch_reading_ease},
-            {"keyword_density", report.keyword_density},
-            {"checks", checks}};
+    return quality::report_to_json(report);
 }
 
 Expected<json> load_existing(StepContext& ctx) {

@@ -19,29 +19,42 @@ const CheckResult& check(const QualityReport& r, const std::string& id) {
 }
 
 std::string good_article() {
-    std::string md =
-        "# The best espresso grinder for home baristas\n\n"
-        "Choosing the best espresso grinder matters more than choosing the machine. A good grinder "
-        "makes even shots.\n\n"
-        "## Burr types\n\n"
-        "Flat burrs give a clear taste. Conical burrs are quiet and forgiving. Both can pull a "
-        "fine shot.\n\n"
-        "## Grind size and retention\n\n"
-        "Small steps let you dial in. Low retention keeps each dose fresh. See the "
-        "[roasting guide](https://coffee-science.org/grind) for more.\n\n"
-        "### Single dosing\n\n"
-        "Weigh each dose. Grind it all. Clean the chute now and then. Read our "
-        "[cleaning tips](/guides/cleaning) too.\n\n"
-        "## FAQ\n\n"
-        "### How much should the best espresso grinder cost?\n\n"
-        "Most good ones cost between two and six hundred dollars. You pay for burrs and steps.\n\n";
-    for (int i = 0; i < 12; ++i) {
-        md += "## Tip " + std::to_string(i) +
-              "\n\nKeep the beans fresh. Store them dry and dark. Buy small bags often. "
-              "Taste each shot and adjust one thing at a time.";
-        md += i % 4 == 0 ? " Even the best espresso grinder needs fresh beans.\n\n" : "\n\n";
-    }
-    return md;
+    return "# The best espresso grinder for home baristas\n\n"
+           "Choosing the best espresso grinder matters more than choosing the machine. A good "
+           "grinder makes even shots, and it lasts for years.\n\n"
+           "![The best espresso grinder on a kitchen counter](/img/grinder.jpg)\n\n"
+           "## Burr types in an espresso grinder\n\n"
+           "Flat burrs give a clear taste. In contrast, conical burrs are quiet and forgiving. "
+           "Both can pull a fine shot when the beans are fresh.\n\n"
+           "## Grind size and retention\n\n"
+           "Small steps let you dial in quickly. Low retention keeps each dose fresh, so the "
+           "first shot tastes like the last. The best espresso grinder holds back almost nothing. "
+           "See the "
+           "[roasting guide](https://coffee-science.org/grind) for more detail.\n\n"
+           "### Single dosing\n\n"
+           "Weigh each dose before you grind. Then grind it all and clean the chute now and "
+           "then. Read our [cleaning tips](/guides/cleaning) too.\n\n"
+           "## Espresso grinder noise and speed\n\n"
+           "A loud motor wakes the house early in the morning. Therefore, look for a slow motor "
+           "with a heavy body. For one or two cups, speed matters less than you think, even with "
+           "the best espresso grinder.\n\n"
+           "## Care and cleaning\n\n"
+           "Brush the burrs every week. After that, run a few grams of cleaning tablets through "
+           "them. Fresh beans also keep the burrs clean for longer.\n\n"
+           "## Budget and price\n\n"
+           "Most good grinders cost between two and six hundred dollars. You pay for burrs, "
+           "motor and steps. So spend on the grinder first and upgrade the machine later.\n\n"
+           "## Dialing in\n\n"
+           "Start with a fine setting and pull a shot. If it runs fast, go finer; when it chokes, "
+           "go coarser. Then taste every change and write it down. The best espresso grinder makes "
+           "each change small, because a big step changes the whole shot.\n\n"
+           "## Storing beans\n\n"
+           "Buy small bags and keep them sealed, dry and dark. No grinder can rescue "
+           "stale beans. However, a cool cupboard works well for two weeks.\n\n"
+           "## FAQ\n\n"
+           "### How much should the best espresso grinder cost?\n\n"
+           "Most good ones cost between two and six hundred dollars. You pay for burrs and "
+           "steps, so a cheap one rarely lasts.\n";
 }
 
 QualityInput good_input() {
@@ -56,6 +69,8 @@ QualityInput good_input() {
     in.slug = "best-espresso-grinder";
     in.site_host = "example.com";
     in.target_words = 300;
+    in.expect_faq = true;
+    in.expect_schema = true;
     in.schema_type = "Article";
     return in;
 }
@@ -101,12 +116,65 @@ TEST_CASE("Markdown is read into headings, paragraphs, links and images", "[qual
 
 TEST_CASE("a well-made article passes every check", "[quality]") {
     const auto r = validate(good_input());
+    std::vector<std::string> ids;
     for (const auto& c : r.checks) {
         INFO(c.id << ": " << c.detail);
         CHECK(c.verdict == Verdict::pass);
+        ids.push_back(c.id);
     }
+    // Every check there is for an article with a keyphrase, a blueprint target, an FAQ and
+    // structured data; FAQ answers and citations are compared only when there are some.
+    CHECK(ids == std::vector<std::string>{"keyword_in_intro",
+                                          "keyphrase_length",
+                                          "keyword_density",
+                                          "keyword_in_meta",
+                                          "keyword_in_subheadings",
+                                          "competing_links",
+                                          "image_keyphrase",
+                                          "keyword_in_title",
+                                          "keyword_in_slug",
+                                          "keyphrase_distribution",
+                                          "text_length",
+                                          "outbound_links",
+                                          "internal_links",
+                                          "title_width",
+                                          "meta_description_length",
+                                          "single_h1",
+                                          "images",
+                                          "title_present",
+                                          "section_length",
+                                          "paragraph_length",
+                                          "sentence_length",
+                                          "sentence_beginnings",
+                                          "passive_voice",
+                                          "transition_words",
+                                          "word_complexity",
+                                          "word_count",
+                                          "keyword_in_h1",
+                                          "heading_hierarchy",
+                                          "flesch_reading_ease",
+                                          "broken_links",
+                                          "faq",
+                                          "schema",
+                                          "duplicate_text",
+                                          "template_filler",
+                                          "doubled_words",
+                                          "uncited_numbers"});
     CHECK(r.score >= 95);
+    CHECK(r.seo_score >= 95);
+    CHECK(r.readability_score == 90);
     CHECK(r.failed() == 0);
+    CHECK(r.warned() == 0);
+}
+
+TEST_CASE("Yoast's overall formulas", "[quality]") {
+    CHECK(seo_overall({3, 6, 9}) == 67);  // Yoast's worked example
+    CHECK(seo_overall({9, 9, -50}) == 0);
+    CHECK(seo_overall({}) == 0);
+    CHECK(readability_overall({9, 9, 9, 6}) == 90);  // 2 points
+    CHECK(readability_overall({9, 6, 6}) == 60);     // 4 points
+    CHECK(readability_overall({3, 9, 6}) == 60);     // 5 points
+    CHECK(readability_overall({3, 3, 9}) == 30);     // 6 points
 }
 
 TEST_CASE("each weakness fails its own check, with a fix for the auto-fix step", "[quality]") {
@@ -118,22 +186,27 @@ TEST_CASE("each weakness fails its own check, with a fix for the auto-fix step",
     in.markdown = "# Grinders\n\n# Another title\n\n#### Deep\n\nShort text without the phrase.\n";
     in.schema_type = "";
     const auto r = validate(in);
-    for (const char* id :
-         {"word_count", "keyword_in_title", "keyword_in_h1", "keyword_in_intro", "keyword_in_meta",
-          "keyword_in_slug", "keyword_density", "single_h1", "heading_hierarchy", "internal_links",
-          "outbound_links", "meta_description_length", "faq"}) {
+    for (const char* id : {"word_count", "keyword_in_title", "keyword_in_h1", "keyword_in_intro",
+                           "keyword_in_meta", "keyword_density", "single_h1", "heading_hierarchy",
+                           "internal_links", "outbound_links", "meta_description_length", "faq"}) {
         INFO(id);
         CHECK(check(r, id).verdict == Verdict::fail);
         CHECK_FALSE(check(r, id).fix.empty());
     }
     CHECK(check(r, "schema").verdict == Verdict::warn);
-    CHECK(r.score < 60);
+    CHECK(check(r, "keyword_in_slug").verdict == Verdict::warn);  // a slug without the words
+    CHECK(r.seo_score < 40);
+    CHECK(r.score < 70);
     CHECK(r.failed() >= 13);
 
     auto broken = good_input();
     broken.broken_urls = {"https://coffee-science.org/grind"};
-    CHECK(check(validate(broken), "broken_links").detail.find("coffee-science.org") !=
-          std::string::npos);
+    const auto broken_report = validate(broken);
+    const auto& broken_check = check(broken_report, "broken_links");
+    CHECK(broken_check.verdict == Verdict::fail);
+    CHECK(broken_check.score == 1);
+    CHECK(broken_check.detail == "1 broken: https://coffee-science.org/grind");
+    CHECK(broken_check.fix == "replace or remove: https://coffee-science.org/grind");
 
     auto stuffed = good_input();
     for (int i = 0; i < 20; ++i) {
@@ -155,4 +228,95 @@ TEST_CASE("long paragraphs, sections and sentences are caught", "[quality]") {
     CHECK(check(r, "paragraph_length").verdict == Verdict::fail);
     CHECK(check(r, "section_length").verdict == Verdict::fail);
     CHECK(check(r, "sentence_length").verdict == Verdict::fail);
+}
+
+TEST_CASE("Yoast's thresholds: density minimum, title pixels, description characters, links",
+          "[quality]") {
+    // 1,000 words, a one-word keyphrase: Yoast weights density by 0.7 + 1/3 and asks for at
+    // least ceil(0.5 x 1000 / (100 x 1.033)) = 5 uses; 4 uses is too few, 5 is enough.
+    auto text_with = [](int uses) {
+        std::string md = "# Machines\n\n";
+        for (int i = 0; i < 100; ++i) {
+            md += std::string(i < uses ? "The grinder" : "The machine") +
+                  " runs slow and quiet most days here.\n\n";
+        }
+        return md;
+    };
+    QualityInput in;
+    in.keyword = "grinder";
+    in.markdown = text_with(4);
+    auto r = validate(in);
+    CHECK(check(r, "keyword_density").score == 4);
+    CHECK(check(r, "keyword_density").fix.find("at least 5 times") != std::string::npos);
+    in.markdown = text_with(5);
+    CHECK(check(validate(in), "keyword_density").score == 9);
+    in.markdown = text_with(33);  // 3.66% x 1.033 = 3.78: over the maximum of 3.5
+    CHECK(check(validate(in), "keyword_density").score == -10);
+    in.markdown = text_with(60);
+    r = validate(in);
+    CHECK(check(r, "keyword_density").score == -50);
+    CHECK(r.seo_score < 50);
+
+    // The SEO title is measured in pixels of Arial 20 px, not characters.
+    CHECK(title_width_px("") == 0);
+    CHECK(title_width_px("iiii") == 18);  // 4 x 222 x 20 / 1000 = 17.8
+    CHECK(title_width_px("WWWW") == 76);  // 4 x 944 x 20 / 1000 = 75.5
+    in.meta_title = std::string(60, 'i');
+    CHECK(check(validate(in), "title_width").score == 9);
+    in.meta_title = std::string(60, 'W');  // 60 characters, but 1,133 px
+    CHECK(check(validate(in), "title_width").score == 3);
+
+    // Meta description length in characters (code points), not bytes: 130 x "é" is 260 bytes.
+    std::string accented;
+    for (int i = 0; i < 130; ++i) {
+        accented += "\xC3\xA9";
+    }
+    in.meta_description = accented;
+    CHECK(check(validate(in), "meta_description_length").score == 9);
+    CHECK(check(validate(in), "meta_description_length").detail == "130 characters");
+
+    // Links: nofollow-only is orange (7), a mix is 8, mailto/tel/# count as neither.
+    in.markdown =
+        "# G\n\nText <a href=\"https://x.example/\" rel=\"nofollow\">x</a> and "
+        "[mail](mailto:a@b.example), [call](tel:123), [top](#top).\n";
+    r = validate(in);
+    CHECK(check(r, "outbound_links").score == 7);
+    CHECK(check(r, "internal_links").score == 3);
+    in.markdown += "\nMore [y](https://y.example/).\n";
+    CHECK(check(validate(in), "outbound_links").score == 8);
+}
+
+TEST_CASE("Yoast's keyphrase checks: subheadings, competing links, image alt, slug, title",
+          "[quality]") {
+    QualityInput in;
+    in.keyword = "burr grinder";
+    in.meta_title = "The burr grinder guide";
+    in.slug = "burr-grinders";
+    in.markdown =
+        "# Guide\n\nA burr grinder is the heart of espresso.\n\n"
+        "## Burr grinder types\n\nText.\n\n## Cleaning\n\nText.\n\n## Prices\n\nText.\n\n"
+        "Read about [burr grinders](https://x.example/) and ![a conical burr grinder](/a.png).\n";
+    const auto r = validate(in);
+    CHECK(check(r, "keyword_in_title").score == 9);        // a leading function word is ignored
+    CHECK(check(r, "keyword_in_slug").score == 9);         // "grinders" is a form of "grinder"
+    CHECK(check(r, "keyword_in_subheadings").score == 9);  // 1 of 3: 33%, within 30-75%
+    CHECK(check(r, "competing_links").score == 2);
+    CHECK(check(r, "image_keyphrase").score == 9);
+    CHECK(check(r, "keyword_in_intro").score == 9);
+    CHECK(check(r, "keyphrase_length").score == 9);
+
+    in.meta_title = "Espresso at home with a burr grinder";
+    CHECK(check(validate(in), "keyword_in_title").score == 6);
+    in.meta_title = "Grinder guide";
+    CHECK(check(validate(in), "keyword_in_title").score == 2);
+    auto every = in;  // every subheading on the keyphrase: over 75% reads as stuffing
+    every.markdown = "# G\n\nText.\n\n## Burr grinders\n\nA.\n\n## Burr grinder care\n\nB.\n";
+    CHECK(check(validate(every), "keyword_in_subheadings").score == 3);
+    in.keyword =
+        "how to choose the best cheap quiet burr grinder for espresso at home in small "
+        "kitchens";
+    CHECK(check(validate(in), "keyphrase_length").score == 3);
+    in.keyword = "how to";
+    const auto only = validate(in);
+    CHECK(check(only, "function_words_keyphrase").score == 0);
 }
