@@ -57,7 +57,7 @@ std::string path_of(const std::string& url) {
 }
 
 std::string canonical_body(const std::string& body) {
-    const json j = json::parse(body, nullptr, false);
+    const json j = core::parse_json(body);
     return j.is_discarded() ? body : j.dump();
 }
 
@@ -170,7 +170,7 @@ core::Expected<std::unique_ptr<ReplayHttpClient>> ReplayHttpClient::open(
         if (line.empty()) {
             continue;
         }
-        const json j = json::parse(line, nullptr, false);
+        const json j = core::parse_json(line);
         if (j.is_discarded() || !j.contains("fingerprint")) {
             return core::fail(
                 core::ErrorKind::config, "replay.bad_cassette",

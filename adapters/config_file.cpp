@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "adapters/private_files.hpp"
+#include "adapters/toml_depth.hpp"
+#include "core/json_limits.hpp"
 #include "core/text.hpp"
 
 namespace sota::adapters {
@@ -323,6 +325,11 @@ core::Expected<std::vector<std::string>> read_lines(const std::filesystem::path&
 
 core::Status load_config_text(std::string_view text, const std::string& source, core::Layer layer,
                               core::Config& config) {
+    if (toml_depth(text, core::k_max_json_depth) > core::k_max_json_depth) {
+        return core::fail(ErrorKind::config, "config.too_deep",
+                          source + ": nests tables, keys and arrays more than " +
+                              std::to_string(core::k_max_json_depth) + " levels deep");
+    }
     toml::table table;
     try {
         table = toml::parse(text, source);

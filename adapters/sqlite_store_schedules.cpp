@@ -5,6 +5,7 @@
 
 #include "adapters/sqlite_store.hpp"
 #include "adapters/sqlite_time.hpp"
+#include "core/text.hpp"
 
 namespace sota::adapters {
 
@@ -24,7 +25,7 @@ Schedule schedule_from_row(SQLite::Statement& q) {
     s.name = q.getColumn(1).getString();
     s.cron = q.getColumn(2).getString();
     s.tz = q.getColumn(3).getString();
-    const json command = json::parse(q.getColumn(4).getString(), nullptr, false);
+    const json command = core::parse_json(q.getColumn(4).getString());
     if (command.is_array()) {
         s.command = command.get<std::vector<std::string>>();
     }

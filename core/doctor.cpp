@@ -27,7 +27,7 @@ bool ProviderReport::healthy() const {
 
 std::vector<std::string> parse_model_list(ProviderKind kind, const std::string& body) {
     std::vector<std::string> ids;
-    const auto j = nlohmann::json::parse(body, nullptr, false);
+    const auto j = core::parse_json(body);
     if (!j.is_object()) {
         return ids;
     }

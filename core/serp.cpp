@@ -19,7 +19,7 @@ std::string s(const json& j, const char* key) {
 }  // namespace
 
 Expected<SerpResult> parse_serper_result(const std::string& body) {
-    const json j = json::parse(body, nullptr, false);
+    const json j = core::parse_json(body);
     if (j.is_discarded() || !j.is_object()) {
         return fail(ErrorKind::provider, "provider.malformed",
                     "Serper sent an answer that is not a JSON object", true);

@@ -10,6 +10,8 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "core/json_limits.hpp"
+
 namespace sota::core {
 
 std::string to_lower(std::string_view text) {
@@ -248,15 +250,67 @@ nlohmann::json from_element(simdjson::dom::element e) {
 
 }  // namespace
 
-nlohmann::json parse_json(std::string_view text) {
-    thread_local simdjson::dom::parser parser;  // keeps its buffers for the next document
+std::size_t json_depth(std::string_view text, std::size_t limit) {
+    std::size_t depth = 0, deepest = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+            if (deepest > limit) {
+                return deepest;
+            }
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
+Expected<nlohmann::json> read_json(std::string_view text) {
+    // The parser's buffers are kept for the next document; its depth limit is set once.
+    thread_local simdjson::dom::parser parser = [] {
+        simdjson::dom::parser p;
+        // Without memory for it now, the parser allocates on first use (and fails there).
+        [[maybe_unused]] const auto error =
+            p.allocate(simdjson::dom::MINIMAL_DOCUMENT_CAPACITY, k_max_json_depth);
+        return p;
+    }();
+    const auto too_deep = [] {
+        return fail(ErrorKind::usage, "json.too_deep",
+                    "the JSON nests arrays and objects more than " +
+                        std::to_string(k_max_json_depth) + " levels deep");
+    };
     simdjson::dom::element root;
-    if (parser.parse(text.data(), text.size()).get(root)) {
+    if (const auto error = parser.parse(text.data(), text.size()).get(root); error) {
+        if (error == simdjson::DEPTH_ERROR) {
+            return too_deep();
+        }
         // Not JSON, or JSON simdjson does not take (an integer past 64 bits, which json::parse
-        // reads as a double): json::parse() decides.
-        return nlohmann::json::parse(text, nullptr, false);
+        // reads as a double): json::parse() decides, within the same depth.
+        if (json_depth(text, k_max_json_depth) > k_max_json_depth) {
+            return too_deep();
+        }
+        nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+        if (doc.is_discarded()) {
+            return fail(ErrorKind::usage, "json.invalid", "the text is not valid JSON");
+        }
+        return doc;
     }
     return from_element(root);
+}
+
+nlohmann::json parse_json(std::string_view text) {
+    auto doc = read_json(text);
+    return doc ? std::move(*doc) : nlohmann::json(nlohmann::json::value_t::discarded);
 }
 
 std::string dump_json(const nlohmann::json& value, int indent) {

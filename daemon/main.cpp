@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -197,6 +199,18 @@ int main(int argc, char** argv) {
 
 namespace {
 
+/// Raises the soft limit on open files to the hard one: each connection is a descriptor, and
+/// daemon.max_connections is meant to be reachable (the usual soft limit is 1024).
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+            spdlog::warn("cannot raise the open-file limit: {}", std::strerror(errno));
+        }
+    }
+}
+
 int serve(bool foreground, std::string socket_path, int workers, Detacher& detacher,
           const sota::daemon::ServiceNotifier& notifier) {
     // Signals are taken by the main thread only; block them before any thread starts.
@@ -258,7 +272,8 @@ int serve(bool foreground, std::string socket_path, int workers, Detacher& detac
     sota::daemon::ApiServer server(runner, store, scheduler, &schedules);
     const std::filesystem::path socket =
         socket_path.empty() ? paths.socket_file() : std::filesystem::path(socket_path);
-    if (auto ok = server.start(socket); !ok) {
+    raise_descriptor_limit();
+    if (auto ok = server.start(socket, sota::daemon::server_limits(ctx->config())); !ok) {
         return exit_with(ok.error());
     }
     if (!foreground) {

@@ -7,13 +7,17 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstring>
 #include <ctime>
+#include <limits>
 #include <set>
 #include <thread>
 
 #include "adapters/environment.hpp"
 #include "adapters/private_files.hpp"
+#include "core/charset.hpp"
+#include "core/json_limits.hpp"
 #include "core/pipeline/parking.hpp"
 #include "core/text.hpp"
 #include "core/version.hpp"
@@ -33,56 +37,6 @@ struct RequestState {
     bool too_big = false;
 };
 
-/// An event stream being sent (GET /v1/jobs/{id}/events?follow=1).
-struct Stream {
-    ApiServer* server = nullptr;
-    std::string job;
-    std::int64_t after = 0;
-    std::string pending;
-    std::size_t offset = 0;
-    int idle_terminal_polls = 0;
-    std::chrono::steady_clock::time_point last_sent = std::chrono::steady_clock::now();
-};
-
-ssize_t stream_read(void* cls, std::uint64_t, char* buf, std::size_t max) {
-    auto* s = static_cast<Stream*>(cls);
-    while (s->offset >= s->pending.size()) {
-        s->pending.clear();
-        s->offset = 0;
-        if (s->server->stopping()) {
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        }
-        const auto events = s->server->store().events(s->job, s->after, 200);
-        for (const auto& e : events) {
-            s->pending += core::pipeline::to_json(e).dump() + "\n";
-            s->after = e.seq;
-        }
-        if (!events.empty()) {
-            s->idle_terminal_polls = 0;
-            break;
-        }
-        const auto job = s->server->store().get_job(s->job);
-        // The last events follow the final state closely: a few quiet polls before ending.
-        if (!job || (core::pipeline::ended(job->state) && ++s->idle_terminal_polls >= 4)) {
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(150));
-        if (std::chrono::steady_clock::now() - s->last_sent > std::chrono::seconds(15)) {
-            s->pending = "\n";  // keep-alive: readers skip blank lines
-            break;
-        }
-    }
-    const std::size_t n = std::min(max, s->pending.size() - s->offset);
-    std::memcpy(buf, s->pending.data() + s->offset, n);
-    s->offset += n;
-    s->last_sent = std::chrono::steady_clock::now();
-    return static_cast<ssize_t>(n);
-}
-
-void stream_free(void* cls) {
-    delete static_cast<Stream*>(cls);
-}
-
 MHD_Result collect(void* cls, MHD_ValueKind, const char* key, const char* value) {
     auto* into = static_cast<std::map<std::string, std::string>*>(cls);
     (*into)[core::to_lower(key ? key : "")] = value ? value : "";
@@ -94,6 +48,8 @@ MHD_Result send(MHD_Connection* c, int status, const std::string& body,
     MHD_Response* r = MHD_create_response_from_buffer(body.size(), const_cast<char*>(body.data()),
                                                       MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(r, "Content-Type", type.c_str());
+    // One request per connection: each one then passes the front door's checks.
+    MHD_add_response_header(r, "Connection", "close");
     const MHD_Result ok = MHD_queue_response(c, static_cast<unsigned>(status), r);
     MHD_destroy_response(r);
     return ok;
@@ -104,18 +60,6 @@ MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char*
                       void** req_cls) {
     auto* server = static_cast<ApiServer*>(cls);
     if (*req_cls == nullptr) {
-        // First call for this request: only our own user may talk to us.
-        const MHD_ConnectionInfo* info =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        ucred cred{};
-        socklen_t len = sizeof cred;
-        if (!info || ::getsockopt(info->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
-            cred.uid != ::getuid()) {
-            return send(c, 403,
-                        core::api::error_body({core::ErrorKind::credentials, "peer.refused",
-                                               "sotad serves only its own user"})
-                            .dump());
-        }
         *req_cls = new RequestState();
         return MHD_YES;
     }
@@ -128,6 +72,12 @@ MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char*
         }
         *upload_size = 0;
         return MHD_YES;
+    }
+    // The whole request is in: its body deadline no longer applies.
+    if (const MHD_ConnectionInfo* info =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        info && server->front_door()) {
+        server->front_door()->request_read(info->connect_fd);
     }
     if (state->too_big) {
         return send(c, 413,
@@ -142,22 +92,19 @@ MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char*
     try {
         reply = server->handle(method, url, query, headers, state->body);
     } catch (const std::exception& e) {
+        // A defect: the log says what; the client gets no detail that could be half a secret
+        // or not even text.
         spdlog::error("request {} {} failed: {}", method, url, e.what());
+        reply = ApiServer::Reply{};
         reply.status = 500;
-        reply.body =
-            core::api::error_body({core::ErrorKind::internal, "internal", e.what()}).dump();
+        reply.body = core::api::error_body({core::ErrorKind::internal, "internal",
+                                            "sotad failed to answer this request; its log "
+                                            "says why (sota daemon status shows where it is)"})
+                         .dump();
     }
     if (!reply.stream_job.empty()) {
-        auto* s = new Stream();
-        s->server = server;
-        s->job = reply.stream_job;
-        s->after = reply.stream_after;
-        MHD_Response* r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024,
-                                                            stream_read, s, stream_free);
-        MHD_add_response_header(r, "Content-Type", "application/x-ndjson");
-        const MHD_Result ok = MHD_queue_response(c, 200, r);
-        MHD_destroy_response(r);
-        return ok;
+        return static_cast<MHD_Result>(
+            server->streams().answer(c, reply.stream_job, reply.stream_after));
     }
     return send(c, reply.status, reply.body, reply.content_type);
 }
@@ -165,6 +112,17 @@ MHD_Result on_request(void* cls, MHD_Connection* c, const char* url, const char*
 void on_completed(void*, MHD_Connection*, void** req_cls, MHD_RequestTerminationCode) {
     delete static_cast<RequestState*>(*req_cls);
     *req_cls = nullptr;
+}
+
+void on_connection(void* cls, MHD_Connection* c, void**, MHD_ConnectionNotificationCode code) {
+    auto* server = static_cast<ApiServer*>(cls);
+    if (code != MHD_CONNECTION_NOTIFY_CLOSED || !server->front_door()) {
+        return;
+    }
+    if (const MHD_ConnectionInfo* info =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)) {
+        server->front_door()->closed(info->connect_fd);
+    }
 }
 
 /// How a created job is scheduled.
@@ -193,11 +151,89 @@ std::optional<core::WallTime> parse_since(const std::string& text) {
     return std::chrono::system_clock::from_time_t(::timegm(&tm));
 }
 
+/// A request body read as JSON, or the 400 that says why not.
+core::Expected<json> read_body(const std::string& body, const char* shape) {
+    auto doc = core::read_json(body);
+    if (doc) {
+        return doc;
+    }
+    if (doc.error().code == "json.too_deep") {
+        return core::fail(core::ErrorKind::usage, "request.too_deep",
+                          "the body nests arrays and objects more than " +
+                              std::to_string(core::k_max_json_depth) +
+                              " levels deep, sotad's limit (docs/protocol.md)");
+    }
+    if (!core::is_valid_utf8(body)) {
+        return core::fail(core::ErrorKind::usage, "request.bad_json",
+                          "the body is not valid UTF-8; send JSON text in UTF-8");
+    }
+    return core::fail(core::ErrorKind::usage, "request.bad_json",
+                      std::string("the body is not valid JSON: send ") + shape);
+}
+
+/// A whole decimal number in [min, max], or nothing (no sign games, no trailing text).
+std::optional<std::int64_t> whole_number(const std::string& text, std::int64_t min,
+                                         std::int64_t max) {
+    std::int64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < min ||
+        n > max) {
+        return std::nullopt;
+    }
+    return n;
+}
+
+/// The first of the request's texts that is not UTF-8, named as a client would look for it.
+std::optional<std::string> not_utf8(const std::string& path,
+                                    const std::map<std::string, std::string>& query,
+                                    const std::map<std::string, std::string>& headers) {
+    if (!core::is_valid_utf8(path)) {
+        return "the path is not valid UTF-8 (after %-decoding)";
+    }
+    for (const auto& [name, value] : query) {
+        if (!core::is_valid_utf8(name)) {
+            return "a query parameter's name is not valid UTF-8";
+        }
+        if (!core::is_valid_utf8(value)) {
+            return "query parameter " + name + ": not valid UTF-8 (after %-decoding)";
+        }
+    }
+    for (const char* name : {"idempotency-key"}) {
+        if (const auto it = headers.find(name); it != headers.end()) {
+            if (!core::is_valid_utf8(it->second)) {
+                return std::string("header Idempotency-Key: not valid UTF-8");
+            }
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
+
+ServerLimits server_limits(const core::Config& config) {
+    using core::Key;
+    ServerLimits limits;
+    limits.door.header_timeout = config.get(Key<core::Millis>{"daemon.header_timeout"});
+    limits.door.body_timeout = config.get(Key<core::Millis>{"daemon.body_timeout"});
+    limits.door.max_connections =
+        static_cast<std::size_t>(config.get(Key<std::int64_t>{"daemon.max_connections"}));
+    limits.door.max_per_client = static_cast<std::size_t>(
+        config.get(Key<std::int64_t>{"daemon.max_connections_per_client"}));
+    limits.door.head.max_body = k_max_body;
+    limits.http_threads =
+        static_cast<unsigned>(config.get(Key<std::int64_t>{"daemon.http_threads"}));
+    limits.idle_timeout_s = static_cast<unsigned>(std::max<std::int64_t>(
+        1, config.get(Key<core::Millis>{"daemon.idle_timeout"}).count() / 1000));
+    return limits;
+}
 
 ApiServer::ApiServer(adapters::JobRunner& runner, adapters::SqliteStore& store,
                      Scheduler& scheduler, ScheduleKeeper* schedules)
-    : m_runner(runner), m_store(store), m_scheduler(scheduler), m_schedules(schedules) {}
+    : m_runner(runner),
+      m_store(store),
+      m_scheduler(scheduler),
+      m_schedules(schedules),
+      m_streams(store) {}
 
 ApiServer::Reply ApiServer::schedule_route(const std::string& name, const std::string& id,
                                            const std::string& body) {
@@ -210,12 +246,11 @@ ApiServer::Reply ApiServer::schedule_route(const std::string& name, const std::s
     if (name == "list_schedules") {
         answer = m_schedules->list();
     } else if (name == "create_schedule") {
-        const json doc = core::parse_json(body);
-        if (doc.is_discarded()) {
-            return error({core::ErrorKind::usage, "request.bad_json",
-                          "the body is not JSON: send {\"cron\": ..., \"command\": [...]}"});
+        const auto doc = read_body(body, "{\"cron\": ..., \"command\": [...]}");
+        if (!doc) {
+            return error(doc.error());
         }
-        answer = m_schedules->add(doc);
+        answer = m_schedules->add(*doc);
         status = 201;
     } else if (name == "get_schedule") {
         answer = m_schedules->get(id);
@@ -243,7 +278,8 @@ ApiServer::~ApiServer() {
 ApiServer::Reply ApiServer::error(const core::Error& e) {
     Reply r;
     r.status = core::api::http_status(e);
-    r.body = core::api::error_body(e).dump();
+    // A message may quote what the client sent: never let its bytes make the answer fail.
+    r.body = core::api::error_body(e).dump(-1, ' ', false, json::error_handler_t::replace);
     return r;
 }
 
@@ -251,6 +287,9 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
                                    const std::map<std::string, std::string>& query,
                                    const std::map<std::string, std::string>& headers,
                                    const std::string& body) {
+    if (const auto bad = not_utf8(path, query, headers)) {
+        return error({core::ErrorKind::usage, "request.invalid", *bad});
+    }
     const auto match = core::api::match_route(method, path);
     if (!match) {
         return error({core::ErrorKind::not_found, "route.unknown",
@@ -299,12 +338,11 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
                           "restarts",
                           true});
         }
-        const json doc = core::parse_json(body);
-        if (doc.is_discarded()) {
-            return error(
-                {core::ErrorKind::usage, "request.bad_json", "the body is not valid JSON"});
+        const auto doc = read_body(body, "{\"keyword\": ...}");
+        if (!doc) {
+            return error(doc.error());
         }
-        auto request = core::api::create_job_from_json(doc);
+        auto request = core::api::create_job_from_json(*doc);
         if (!request) {
             return error(request.error());
         }
@@ -391,11 +429,12 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
             }
         }
         if (!param("limit").empty()) {
-            try {
-                filter.limit = std::clamp(std::stoi(param("limit")), 1, 500);
-            } catch (const std::exception&) {
-                return error({core::ErrorKind::usage, "request.invalid", "limit: 1-500"});
+            const auto limit = whole_number(param("limit"), 1, 500);
+            if (!limit) {
+                return error({core::ErrorKind::usage, "request.invalid",
+                              "limit: a whole number 1-500, got '" + param("limit") + "'"});
             }
+            filter.limit = static_cast<int>(*limit);
         }
         json jobs = json::array();
         const auto rows = m_store.list_jobs(filter);
@@ -419,10 +458,14 @@ ApiServer::Reply ApiServer::handle(const std::string& method, const std::string&
     }
     if (name == "job_events") {
         std::int64_t after = 0;
-        try {
-            after = param("after").empty() ? 0 : std::stoll(param("after"));
-        } catch (const std::exception&) {
-            return error({core::ErrorKind::usage, "request.invalid", "after: an event number"});
+        if (!param("after").empty()) {
+            const auto n =
+                whole_number(param("after"), 0, std::numeric_limits<std::int64_t>::max());
+            if (!n) {
+                return error({core::ErrorKind::usage, "request.invalid",
+                              "after: an event number (0 or more), got '" + param("after") + "'"});
+            }
+            after = *n;
         }
         if (param("follow") == "1" || param("follow") == "true") {
             reply.stream_job = job->id;
@@ -497,11 +540,25 @@ ApiServer::Reply ApiServer::create_batch(const std::map<std::string, std::string
         return error({core::ErrorKind::network, "daemon.draining",
                       "sotad is shutting down and takes no new jobs", true});
     }
-    const json doc = core::parse_json(body);
-    if (doc.is_discarded() || !doc.is_object() || !doc.contains("jobs") ||
-        !doc["jobs"].is_array()) {
+    const auto parsed = read_body(body, "{\"jobs\": [{\"keyword\": ...}, ...]}");
+    if (!parsed) {
+        return error(parsed.error());
+    }
+    const json& doc = *parsed;
+    if (!doc.is_object() || !doc.contains("jobs") || !doc["jobs"].is_array()) {
         return error({core::ErrorKind::usage, "request.bad_json",
                       "the body must be JSON: {\"jobs\": [{\"keyword\": ...}, ...]}"});
+    }
+    for (const auto& [field, value] : doc.items()) {
+        if (field != "jobs" && field != "batch_id") {
+            return error({core::ErrorKind::usage, "request.invalid",
+                          "unknown field \"" + field + "\" (a batch has jobs and batch_id)"});
+        }
+    }
+    if (doc.contains("batch_id") && !doc["batch_id"].is_string()) {
+        return error({core::ErrorKind::usage, "request.invalid",
+                      "batch_id: must be a string (a batch id from an earlier answer), got " +
+                          std::string(doc["batch_id"].type_name())});
     }
     const auto key_it = headers.find("idempotency-key");
     std::string batch_id = key_it == headers.end() ? "" : core::trim(key_it->second);
@@ -537,7 +594,15 @@ ApiServer::Reply ApiServer::create_batch(const std::map<std::string, std::string
         json row = doc["jobs"][i];
         std::string row_key;
         if (row.is_object() && row.contains("idempotency_key")) {
-            row_key = row.value("idempotency_key", "");
+            if (!row["idempotency_key"].is_string()) {
+                errors.push_back(
+                    {{"index", i},
+                     {"code", "request.invalid"},
+                     {"message", "idempotency_key: must be a string, got " +
+                                     std::string(row["idempotency_key"].type_name())}});
+                continue;
+            }
+            row_key = row["idempotency_key"].get<std::string>();
             row.erase("idempotency_key");
         }
         if (!row_key.empty()) {
@@ -576,7 +641,7 @@ ApiServer::Reply ApiServer::create_batch(const std::map<std::string, std::string
                    std::to_string(errors.size()) + " job(s) are invalid; nothing was queued"});
         json out = json::parse(bad.body);
         out["errors"] = errors;
-        bad.body = out.dump();
+        bad.body = out.dump(-1, ' ', false, json::error_handler_t::replace);
         return bad;
     }
     if (auto stored = m_store.create_jobs(jobs); !stored) {
@@ -593,7 +658,7 @@ ApiServer::Reply ApiServer::create_batch(const std::map<std::string, std::string
     return reply;
 }
 
-core::Status ApiServer::start(const std::filesystem::path& socket) {
+core::Status ApiServer::start(const std::filesystem::path& socket, const ServerLimits& limits) {
     sockaddr_un addr{};
     if (socket.string().size() >= sizeof addr.sun_path) {
         return core::fail(core::ErrorKind::config, "daemon.socket_path",
@@ -615,23 +680,45 @@ core::Status ApiServer::start(const std::filesystem::path& socket) {
     }
     ::chmod(socket.c_str(), 0600);
     m_socket = socket;
+    const unsigned threads = std::max(1U, limits.http_threads);
     m_daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC, 0, nullptr,
-        nullptr, on_request, this, MHD_OPTION_LISTEN_SOCKET, m_fd, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, nullptr, MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned>(300),
-        MHD_OPTION_END);
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME |
+            MHD_USE_ITC,
+        0, nullptr, nullptr, on_request, this, MHD_OPTION_NOTIFY_COMPLETED, on_completed, nullptr,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, this, MHD_OPTION_CONNECTION_TIMEOUT,
+        limits.idle_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        static_cast<unsigned>(limits.door.max_connections + 16),
+        // Several threads only if asked: one is enough for a local API, and a pool of one is
+        // refused.
+        threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, MHD_OPTION_END);
     if (!m_daemon) {
         return core::fail(core::ErrorKind::io, "daemon.http", "cannot start the HTTP server");
     }
-    return {};
+    m_door = std::make_unique<FrontDoor>(
+        m_fd, limits.door, [this](int fd, const sockaddr_un& peer, socklen_t len) {
+            return MHD_add_connection(m_daemon, fd, reinterpret_cast<const sockaddr*>(&peer),
+                                      len) == MHD_YES;
+        });
+    m_streams.start();
+    return m_door->start();
 }
 
 void ApiServer::stop() {
+    if (m_door) {
+        m_door->stop();  // no new connections
+    }
     if (m_daemon) {
-        m_stopping = true;  // open event streams end
+        m_stopping = true;
+        m_streams.stop();  // open event streams end
+        // libmicrohttpd must not stop with a stream's connection still suspended.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+        while (m_streams.open() > 0 && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
         MHD_stop_daemon(m_daemon);
         m_daemon = nullptr;
     }
+    m_door.reset();
     if (m_fd >= 0) {
         ::close(m_fd);
         m_fd = -1;

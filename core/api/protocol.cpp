@@ -1,5 +1,8 @@
 #include "core/api/protocol.hpp"
 
+#include <algorithm>
+#include <limits>
+#include <map>
 #include <set>
 
 #include "core/text.hpp"
@@ -74,8 +77,176 @@ bool segments_match(std::string_view pattern, std::string_view path, std::string
     return p == pattern.size() && q == path.size();
 }
 
+/// The longest workflow name a request may give (a longer one cannot be a file's name).
+constexpr std::size_t k_max_workflow_name = 100;
+/// The longest path a request may give, and the longest component in it (Linux's limits).
+constexpr std::size_t k_max_path_bytes = 4095;
+constexpr std::size_t k_max_name_bytes = 255;
+
 Unexpected invalid(const std::string& message) {
     return fail(ErrorKind::usage, "request.invalid", message);
+}
+
+/// Characters in UTF-8 text (continuation bytes not counted).
+std::size_t utf8_length(const std::string& text) {
+    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
+}
+
+/// What a create request's field holds.
+enum class FieldType { text, path, workflow, post_id, priority, object, pages, any };
+
+FieldType field_type(const std::string& name) {
+    static const std::map<std::string, FieldType, std::less<>> types = {
+        {"keyword", FieldType::text},
+        {"mode", FieldType::text},
+        {"workflow", FieldType::workflow},
+        {"model", FieldType::text},
+        {"publish", FieldType::text},
+        {"url", FieldType::text},
+        {"post_id", FieldType::post_id},
+        {"file", FieldType::path},
+        {"out", FieldType::path},
+        {"fields", FieldType::object},
+        {"site_pages", FieldType::pages},
+        {"queue", FieldType::text},
+        {"priority", FieldType::priority},
+        {"existingPages", FieldType::pages},
+        {"site_pages_source", FieldType::path},
+    };
+    const auto it = types.find(name);
+    return it == types.end() ? FieldType::any : it->second;  // the seed's ignored fields
+}
+
+/// A path on the daemon's machine: no NUL or control characters, and within what the file
+/// system takes (a longer one would fail later as a file system error, not as a bad request).
+Status check_path(const std::string& field, const std::string& path) {
+    for (const unsigned char c : path) {
+        if (c < 0x20 || c == 0x7F) {
+            return invalid(field + ": the path holds a " +
+                           (c == 0 ? std::string("NUL byte") : "control character") +
+                           "; send a plain path");
+        }
+    }
+    if (path.size() > k_max_path_bytes) {
+        return invalid(field + ": the path is " + std::to_string(path.size()) +
+                       " bytes long; at most " + std::to_string(k_max_path_bytes) + " are taken");
+    }
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        const auto end = std::min(path.find('/', start), path.size());
+        if (end - start > k_max_name_bytes) {
+            return invalid(field + ": a path component is " + std::to_string(end - start) +
+                           " bytes long; file names are at most " +
+                           std::to_string(k_max_name_bytes));
+        }
+        start = end + 1;
+    }
+    return {};
+}
+
+/// One field's JSON type and range; null means "not given" for every field.
+Status check_field(const std::string& name, const json& value) {
+    if (value.is_null()) {
+        return {};
+    }
+    const auto type_error = [&](const char* expected) {
+        return invalid(name + ": must be " + expected + ", got " +
+                       (value.is_number_float() ? std::string("a fractional number")
+                                                : std::string(value.type_name())) +
+                       (value.is_number() || value.is_boolean() ? " " + value.dump() : ""));
+    };
+    const auto integer_in = [&](std::int64_t min, std::int64_t max) {
+        // Booleans and fractions are not integers, and nothing is wrapped or rounded.
+        if (value.is_number_unsigned()) {
+            return value.get<std::uint64_t>() <= static_cast<std::uint64_t>(max);
+        }
+        if (value.is_number_integer()) {
+            const auto n = value.get<std::int64_t>();
+            return n >= min && n <= max;
+        }
+        return false;
+    };
+    switch (field_type(name)) {
+        case FieldType::text:
+            if (!value.is_string()) {
+                return type_error("a string");
+            }
+            if (value.get_ref<const std::string&>().find('\0') != std::string::npos) {
+                return invalid(name + ": holds a NUL byte");
+            }
+            return {};
+        case FieldType::path:
+            if (!value.is_string()) {
+                return type_error("a string (a path on the daemon's machine)");
+            }
+            return check_path(name, value.get<std::string>());
+        case FieldType::workflow: {
+            if (!value.is_string()) {
+                return type_error("a string (a workflow name or a .toml file)");
+            }
+            const auto& text = value.get_ref<const std::string&>();
+            if (text.find('/') != std::string::npos || text.ends_with(".toml")) {
+                return check_path(name, text);
+            }
+            const std::size_t length = utf8_length(text);
+            if (length > k_max_workflow_name) {
+                return invalid(name + ": a workflow name is at most " +
+                               std::to_string(k_max_workflow_name) + " characters, got " +
+                               std::to_string(length));
+            }
+            for (const unsigned char c : text) {
+                if (c < 0x20 || c == 0x7F) {
+                    return invalid(name + ": a workflow name holds a control character");
+                }
+            }
+            return {};
+        }
+        case FieldType::post_id:
+            if (!value.is_number() || !integer_in(1, std::numeric_limits<std::int64_t>::max())) {
+                return value.is_number() && !value.is_number_float()
+                           ? invalid(name + ": must be a positive WordPress post id, got " +
+                                     value.dump())
+                           : type_error("a whole number (a WordPress post id)");
+            }
+            return {};
+        case FieldType::priority:
+            if (!value.is_number() || value.is_number_float()) {
+                return type_error("a whole number -100..100");
+            }
+            if (!integer_in(-100, 100)) {
+                return invalid(name + ": must be -100..100, got " + value.dump());
+            }
+            return {};
+        case FieldType::object:
+            return value.is_object() ? Status{} : type_error("an object");
+        case FieldType::pages:
+            if (!value.is_array()) {
+                return type_error("an array of pages ({\"url\": ..., \"title\": ...})");
+            }
+            for (std::size_t i = 0; i < value.size(); ++i) {
+                const json& page = value[i];
+                const std::string where = name + "[" + std::to_string(i) + "]";
+                if (page.is_string()) {
+                    continue;  // the seed's bare URLs
+                }
+                if (!page.is_object()) {
+                    return invalid(where + ": must be an object with url, or a URL, got " +
+                                   std::string(page.type_name()));
+                }
+                for (const char* key : {"url", "title", "description"}) {
+                    if (page.contains(key) && !page[key].is_string() && !page[key].is_null()) {
+                        return invalid(where + "." + key + ": must be a string, got " +
+                                       std::string(page[key].type_name()));
+                    }
+                }
+            }
+            return {};
+        case FieldType::any:
+            return {};
+    }
+    return {};
 }
 
 }  // namespace
@@ -97,9 +268,16 @@ std::optional<Match> match_route(std::string_view method, std::string_view path)
     return other_method;
 }
 
+// Each field is checked for its JSON type and range first: priority 1.5, true or 2^63 are
+// refused, not rounded or wrapped; a path with a NUL or a component past 255 bytes is refused.
 Expected<CreateJob> create_job_from_json(const json& body) {
     if (!body.is_object()) {
         return invalid("the body must be a JSON object with at least \"keyword\"");
+    }
+    for (const auto& [key, value] : body.items()) {
+        if (auto ok = check_field(key, value); !ok) {
+            return fail(ok.error());
+        }
     }
     json doc = body;
     // The seed's names.
@@ -217,6 +395,7 @@ json job_view(const pipeline::JobRecord& job) {
 int http_status(const Error& error) {
     switch (error.kind) {
         case ErrorKind::usage:
+        case ErrorKind::config:  // the request needs what this daemon is not set up for
             return 400;
         case ErrorKind::not_found:
             return 404;

@@ -72,7 +72,7 @@ void read_usage(const json& usage, Usage& out) {
 }  // namespace
 
 Expected<Response> AnthropicProvider::parse(const HttpResponse& response) const {
-    const json j = json::parse(response.body, nullptr, false);
+    const json j = core::parse_json(response.body);
     if (j.is_discarded() || !j.is_object() || !j.contains("content") || !j["content"].is_array()) {
         return fail(malformed_response(kind(), "no content blocks in the answer", response));
     }
@@ -96,7 +96,7 @@ void AnthropicProvider::on_event(const SseEvent& event, StreamState& state) cons
     if (event.event == "ping") {
         return;
     }
-    const json j = json::parse(event.data, nullptr, false);
+    const json j = core::parse_json(event.data);
     if (j.is_discarded()) {
         state.error = Error{ErrorKind::network, "provider.malformed_stream",
                             "Anthropic sent a stream event that is not JSON", true};

@@ -107,7 +107,7 @@ std::optional<Error> apply_chunk(const json& j, std::string& text, std::string& 
 }  // namespace
 
 Expected<Response> GeminiProvider::parse(const HttpResponse& response) const {
-    const json j = json::parse(response.body, nullptr, false);
+    const json j = core::parse_json(response.body);
     if (j.is_discarded() || !j.is_object()) {
         return fail(malformed_response(kind(), "the body is not JSON", response));
     }
@@ -121,7 +121,7 @@ Expected<Response> GeminiProvider::parse(const HttpResponse& response) const {
 }
 
 void GeminiProvider::on_event(const SseEvent& event, StreamState& state) const {
-    const json j = json::parse(event.data, nullptr, false);
+    const json j = core::parse_json(event.data);
     if (j.is_discarded()) {
         state.error = Error{ErrorKind::network, "provider.malformed_stream",
                             "Gemini sent a stream event that is not JSON", true};

@@ -178,7 +178,7 @@ void OpenAiProvider::on_event(const SseEvent& event, StreamState& state) const {
         state.finished = true;
         return;
     }
-    const json j = json::parse(event.data, nullptr, false);
+    const json j = core::parse_json(event.data);
     if (j.is_discarded()) {
         state.error = Error{
             ErrorKind::network, "provider.malformed_stream",

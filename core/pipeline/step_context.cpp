@@ -1,4 +1,5 @@
 #include "core/pipeline/step.hpp"
+#include "core/text.hpp"
 
 #include <atomic>
 
@@ -245,7 +246,7 @@ Expected<json> StepContext::ask_json_cached(const std::string& kind, Millis ttl,
     if (!computed) {
         count_cache_hit();
     }
-    auto doc = json::parse(*text, nullptr, false);
+    auto doc = core::parse_json(*text);
     if (doc.is_discarded() || !schema_problem(doc, schema).empty()) {
         // A cached answer from an older schema: ask afresh.
         return ask_json(prompt_name, vars, schema);

@@ -1,4 +1,5 @@
 #include "core/pipeline/structured.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 
@@ -130,7 +131,7 @@ std::string schema_problem(const json& value, const json& schema) {
 
 std::optional<json> extract_json(const std::string& text) {
     auto try_parse = [](std::string_view candidate) -> std::optional<json> {
-        auto doc = json::parse(candidate, nullptr, false);
+        auto doc = core::parse_json(candidate);
         if (doc.is_discarded()) {
             return std::nullopt;
         }

@@ -99,7 +99,7 @@ Expected<json> program_step(StepContext& ctx) {
                         std::to_string(result->exit_code) +
                         (tail.empty() ? "" : " (stderr: " + tail + ")"));
     }
-    auto doc = json::parse(result->out, nullptr, false);
+    auto doc = core::parse_json(result->out);
     if (doc.is_discarded() || !doc.is_object()) {
         return fail(ErrorKind::provider, "program.bad_output",
                     "step " + spec.id + ": " + spec.command.front() +
