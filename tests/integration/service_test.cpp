@@ -72,7 +72,7 @@ TEST_CASE(
     REQUIRE(installed.exit_code == 0);
     const fs::path root = prefix.path();
     const fs::path units = root / "lib/systemd/user";
-    for (const fs::path file :
+    for (const fs::path& file :
          {root / "bin/sota", root / "bin/sotad", root / "share/doc/sota/protocol.md",
           root / "share/man/man1/sotad.1", root / "share/man/man1/sota-refresh.1",
           root / "share/bash-completion/completions/sota", units / "sotad.service",
