@@ -405,11 +405,13 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, const Expected<
             // from its checkpoints); only a spent budget or a lasting failure fails it.
             thread_local std::mt19937_64 rng{std::random_device{}()};
             const double random = std::uniform_real_distribution<double>(0, 1)(rng);
+            const JobState stored = job.state;  // set_state() writes the state if it changed
             if (auto failure = park(job, *level_error, *m_parking, m_clock.wall(), random)) {
                 level_error = std::move(*failure);
             } else {
                 outcome.error = level_error;
                 outcome.state = JobState::waiting;
+                job.state = stored;
                 set_state(job, JobState::waiting, level_error);
                 return outcome;
             }

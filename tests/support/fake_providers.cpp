@@ -9,8 +9,23 @@ namespace sota::test {
 using nlohmann::json;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+bool FakeLlm::outage_over() {
+    std::lock_guard lock(mutex);
+    return outage_began && std::chrono::steady_clock::now() >= *outage_began + outage_for;
+}
+
 FakeMode FakeLlm::next() {
     std::lock_guard lock(mutex);
+    if (++requests_seen > outage_after) {
+        const auto now = std::chrono::steady_clock::now();
+        if (!outage_began) {
+            outage_began = now;
+        }
+        if (now < *outage_began + outage_for) {
+            ++outage_requests;
+            return outage_mode;
+        }
+    }
     if (script.empty()) {
         if (flaky_server_error > 0 || flaky_rate_limit > 0) {
             if (seeded_with != seed) {

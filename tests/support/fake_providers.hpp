@@ -1,11 +1,13 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -49,6 +51,16 @@ struct FakeLlm {
     std::uint64_t seed = 1;
     std::mt19937_64 rng;
     std::uint64_t seeded_with = 0;  ///< the seed rng was last seeded with
+    /// An outage: once `outage_after` requests came, every request for the next `outage_for`
+    /// gets `outage_mode` (a 503 by default); then the fake answers as before.
+    std::size_t outage_after = SIZE_MAX;
+    std::chrono::milliseconds outage_for{0};
+    FakeMode outage_mode = FakeMode::overloaded;
+    std::size_t requests_seen = 0;
+    std::optional<std::chrono::steady_clock::time_point> outage_began;
+    std::size_t outage_requests = 0;  ///< requests that came during the outage
+    /// Whether the outage began and is over.
+    bool outage_over();
 
     FakeMode next();
     void push(FakeMode mode);

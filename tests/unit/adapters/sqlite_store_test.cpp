@@ -50,12 +50,18 @@ TEST_CASE("a database from a newer sota is refused, not touched", "[store]") {
     CHECK(store.error().message.find("999") != std::string::npos);
 }
 
-/// Takes a new file back to schema 10: what migration 11 added, dropped.
-constexpr const char* k_drop_schema_11 = "DROP TABLE workflows; ";
-/// Takes a new file back to schema 9: what migrations 10 and 11 added, dropped.
+/// Takes a new file back to schema 10: what migrations 11 and 13 added, dropped.
+constexpr const char* k_drop_schema_11 =
+    "DROP INDEX jobs_parked; ALTER TABLE jobs DROP COLUMN retry_at; ALTER TABLE jobs DROP COLUMN "
+    "waiting_for; ALTER TABLE jobs DROP COLUMN retries; ALTER TABLE jobs DROP COLUMN waited_ms; "
+    "ALTER TABLE jobs DROP COLUMN unfinished_runs; DROP TABLE workflows; ";
+/// Takes a new file back to schema 9: what migrations 10, 11 and 13 added, dropped.
 constexpr const char* k_drop_schema_10 =
-    "DROP TABLE workflows; DROP TRIGGER jobs_counted_insert; DROP TRIGGER jobs_counted_delete; "
-    "DROP TRIGGER jobs_counted_update; DROP TABLE job_state_counts; ";
+    "DROP INDEX jobs_parked; ALTER TABLE jobs DROP COLUMN retry_at; ALTER TABLE jobs DROP COLUMN "
+    "waiting_for; ALTER TABLE jobs DROP COLUMN retries; ALTER TABLE jobs DROP COLUMN waited_ms; "
+    "ALTER TABLE jobs DROP COLUMN unfinished_runs; DROP TABLE workflows; DROP TRIGGER "
+    "jobs_counted_insert; DROP TRIGGER jobs_counted_delete; DROP TRIGGER jobs_counted_update; "
+    "DROP TABLE job_state_counts; ";
 
 TEST_CASE("events kept by an older schema keep their numbers, and new ones follow them",
           "[store]") {
@@ -619,4 +625,94 @@ TEST_CASE("jobs a dead daemon left running or validating go back to the queue", 
     CHECK(core::pipeline::job_state_from_string("validating") ==
           core::pipeline::JobState::validating);
     CHECK_FALSE(core::pipeline::ended(core::pipeline::JobState::validating));
+}
+
+TEST_CASE("waiting jobs keep their retry time and budget, and are queued again when it comes",
+          "[store][parking]") {
+    test::TempHome home;
+    auto opened = adapters::SqliteStore::open(home.path() / "sota.db");
+    REQUIRE(opened);
+    auto& store = **opened;
+    const auto now = std::chrono::system_clock::now();
+    for (const auto& id : {"soon", "later"}) {
+        core::pipeline::JobRecord j;
+        j.id = id;
+        j.spec.keyword = id;
+        j.created_at = j.updated_at = now;
+        REQUIRE(store.create_job(j));
+    }
+    auto soon = *store.get_job("soon");
+    soon.state = core::pipeline::JobState::waiting;
+    soon.retry_at = now + 5s;
+    soon.waiting_for = "service:openai";
+    soon.retries = 2;
+    soon.waited_ms = 40'000;
+    soon.error = {{"code", "breaker.open"}, {"message", "open"}};
+    REQUIRE(store.update_job(soon));
+    auto later = *store.get_job("later");
+    later.state = core::pipeline::JobState::waiting;
+    later.retry_at = now + 60s;
+    REQUIRE(store.update_job(later));
+
+    const auto read = store.get_job("soon");
+    REQUIRE(read->retry_at);
+    CHECK(std::chrono::abs(*read->retry_at - *soon.retry_at) < 1ms);
+    CHECK(read->waiting_for == "service:openai");
+    CHECK(read->retries == 2);
+    CHECK(read->waited_ms == 40'000);
+    CHECK(store.waiting_jobs() ==
+          std::map<std::string, std::int64_t>{{"", 1}, {"service:openai", 1}});
+    CHECK(store.job_counts().at("waiting") == 2);
+
+    CHECK(store.wake_waiting(now) == 0);  // not yet
+    CHECK(store.claim_jobs(42, now, 4, 4).empty());
+    CHECK(store.wake_waiting(now + 6s) == 1);
+    auto claimed = store.claim_jobs(42, now + 6s, 4, 4);
+    REQUIRE(claimed.size() == 1);
+    CHECK(claimed[0].id == "soon");
+    CHECK(claimed[0].retries == 2);  // what it spent stays with it
+    CHECK(store.get_job("later")->state == core::pipeline::JobState::waiting);
+}
+
+TEST_CASE("a job started twice by processes that died under it is quarantined as poison",
+          "[store][poison]") {
+    test::TempHome home;
+    auto opened = adapters::SqliteStore::open(home.path() / "sota.db");
+    REQUIRE(opened);
+    auto& store = **opened;
+    const auto now = std::chrono::system_clock::now();
+    for (const auto& id : {"crasher", "bystander"}) {
+        core::pipeline::JobRecord j;
+        j.id = id;
+        j.spec.keyword = id;
+        j.created_at = j.updated_at = now;
+        REQUIRE(store.create_job(j));
+    }
+    // First daemon (pid 7) takes both and dies.
+    REQUIRE(store.claim_jobs(7, now, 2, 2).size() == 2);
+    CHECK(store.quarantine_abandoned(8, now).empty());  // once is not enough
+    CHECK(store.requeue_abandoned(8) == 2);
+    // The second (pid 8) takes both; the bystander ends (waiting counts as an outcome), then the
+    // crasher kills the daemon again.
+    auto second = store.claim_jobs(8, now, 2, 2);
+    REQUIRE(second.size() == 2);
+    for (auto& j : second) {
+        if (j.id == "bystander") {
+            j.state = core::pipeline::JobState::waiting;
+            j.retry_at = now;
+            REQUIRE(store.update_job(j));
+        }
+    }
+    REQUIRE(store.wake_waiting(now) == 1);
+    REQUIRE(store.claim_jobs(8, now, 1, 1).size() == 1);  // the bystander again: its count is 1
+    const auto poisoned = store.quarantine_abandoned(9, now);
+    REQUIRE(poisoned.size() == 1);
+    CHECK(poisoned[0].id == "crasher");
+    const auto crasher = store.get_job("crasher");
+    CHECK(crasher->state == core::pipeline::JobState::failed);
+    CHECK(crasher->error["code"] == "job.poison");
+    CHECK(crasher->error["message"].get<std::string>().find("sota retry crasher") !=
+          std::string::npos);
+    CHECK(store.requeue_abandoned(9) == 1);
+    CHECK(store.get_job("bystander")->state == core::pipeline::JobState::queued);
 }

@@ -291,7 +291,9 @@ TEST_CASE("policies come from config with the seeds' defaults per service", "[re
     CHECK(serper.breaker.window == 60s);
     CHECK(serper.breaker.open_for == 10s);
     const auto llm = service_policy(config, "anthropic");
-    CHECK(llm.breaker.failures == 3);
+    CHECK(llm.breaker.failures == 10);
+    CHECK(llm.breaker.failure_rate == Approx(0.5));
+    CHECK(llm.breaker.consecutive == 8);
     CHECK(llm.breaker.window == 120s);
     CHECK(llm.breaker.open_for == 30s);
     const auto wp = service_policy(config, "wordpress");
@@ -314,4 +316,46 @@ TEST_CASE("policies come from config with the seeds' defaults per service", "[re
     auto bad = parse_fallback_chain("mistral:large");
     REQUIRE_FALSE(bad);
     CHECK(bad.error().message.find("mistral:large") != std::string::npos);
+}
+
+TEST_CASE(
+    "a breaker with a failure rate opens for a provider that is down, not for one that "
+    "fails a third of its calls",
+    "[breaker]") {
+    FakeClock clock;
+    const BreakerPolicy policy{10, 120s, 30s, 1, 0.5, 8};
+    CircuitBreaker flaky("service:openai", policy, clock);
+    // 30 % failures, spread: fifteen failures in the window, but never half the calls.
+    for (int i = 0; i < 50; ++i) {
+        REQUIRE_FALSE(flaky.acquire());
+        (i % 10 < 3) ? flaky.on_failure() : flaky.on_success();
+        clock.advance(100ms);
+    }
+    CHECK(flaky.snapshot().state == BreakerState::closed);
+
+    // Down after a window full of successes: eight failures in a row open it.
+    CircuitBreaker down("service:anthropic", policy, clock);
+    for (int i = 0; i < 100; ++i) {
+        REQUIRE_FALSE(down.acquire());
+        down.on_success();
+    }
+    for (int i = 0; i < 7; ++i) {
+        REQUIRE_FALSE(down.acquire());
+        down.on_failure();
+    }
+    CHECK(down.snapshot().state == BreakerState::closed);
+    REQUIRE_FALSE(down.acquire());
+    down.on_failure();
+    CHECK(down.snapshot().state == BreakerState::open);
+    CHECK(down.state() == BreakerState::open);
+    clock.advance(30s);
+    CHECK(down.state() == BreakerState::half_open);  // its trial call is next
+
+    // Half the calls failing, not in a row: the rate opens it once ten have failed.
+    CircuitBreaker half("service:gemini", policy, clock);
+    for (int i = 0; i < 19; ++i) {
+        REQUIRE_FALSE(half.acquire());
+        (i % 2 == 0) ? half.on_failure() : half.on_success();
+    }
+    CHECK(half.snapshot().state == BreakerState::open);
 }
