@@ -1,5 +1,6 @@
 #include "daemon/front_door.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -39,6 +40,8 @@ FrontDoor::~FrontDoor() {
 }
 
 core::Status FrontDoor::start() {
+    // accept_all() takes what is waiting and must not block when nothing is.
+    ::fcntl(m_listen, F_SETFL, ::fcntl(m_listen, F_GETFL) | O_NONBLOCK);
     m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
     m_wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (m_epoll < 0 || m_wake < 0) {

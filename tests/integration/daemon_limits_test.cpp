@@ -48,7 +48,7 @@ std::string read_all(int fd) {
     return answer;
 }
 
-std::string exchange(const fs::path& socket, const std::string& bytes) {
+std::string talk(const fs::path& socket, const std::string& bytes) {
     const int fd = connect_to(socket);
     (void)!::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     std::string answer = read_all(fd);
@@ -207,7 +207,7 @@ TEST_CASE("every refusal, libmicrohttpd's kinds included, is JSON with a stable 
     };
     for (const auto& c : cases) {
         INFO(c.what);
-        const std::string raw = exchange(socket, c.bytes);
+        const std::string raw = talk(socket, c.bytes);
         INFO(raw.substr(0, 600));
         const Answer a = parse_answer(raw);
         CHECK(a.status == c.status);
@@ -218,11 +218,11 @@ TEST_CASE("every refusal, libmicrohttpd's kinds included, is JSON with a stable 
     }
     // A nesting within the limit is taken, by either parser.
     const Answer fine = parse_answer(
-        exchange(socket, post("/v1/jobs", job + R"(,"fields":{"a":)" + nested(100) + "}}")));
+        talk(socket, post("/v1/jobs", job + R"(,"fields":{"a":)" + nested(100) + "}}")));
     CHECK(fine.status == 202);
     const Answer fine_fallback = parse_answer(
-        exchange(socket, post("/v1/jobs", job + R"(,"fields":{"n":)" + std::string(70, '9') +
-                                              R"(,"a":)" + nested(100) + "}}")));
+        talk(socket, post("/v1/jobs", job + R"(,"fields":{"n":)" + std::string(70, '9') +
+                                          R"(,"a":)" + nested(100) + "}}")));
     CHECK(fine_fallback.status == 202);
 
     CHECK(health_ms(socket) >= 0);
@@ -301,7 +301,7 @@ TEST_CASE("connections are limited per client process and in total, with JSON re
         held.push_back(connect_to(socket));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    const Answer refused = parse_answer(exchange(socket, get("/v1/health")));
+    const Answer refused = parse_answer(talk(socket, get("/v1/health")));
     CHECK(refused.status == 429);
     REQUIRE(refused.body.is_object());
     CHECK(refused.body["error"]["code"] == "daemon.too_many_connections");
@@ -311,7 +311,7 @@ TEST_CASE("connections are limited per client process and in total, with JSON re
     ::close(held.back());
     held.pop_back();
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    CHECK(parse_answer(exchange(socket, get("/v1/health"))).status == 200);
+    CHECK(parse_answer(talk(socket, get("/v1/health"))).status == 200);
     for (const int fd : held) {
         ::close(fd);
     }
@@ -324,7 +324,7 @@ TEST_CASE("connections are limited per client process and in total, with JSON re
         held.push_back(connect_to(socket));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    const Answer busy = parse_answer(exchange(socket, get("/v1/health")));
+    const Answer busy = parse_answer(talk(socket, get("/v1/health")));
     CHECK(busy.status == 503);
     REQUIRE(busy.body.is_object());
     CHECK(busy.body["error"]["code"] == "daemon.busy");

@@ -26,7 +26,7 @@ std::string nested(std::size_t depth, const std::string& inside = "1") {
 TEST_CASE("parse_json reads up to k_max_json_depth levels and refuses deeper, in both parsers",
           "[text][json]") {
     // simdjson reads these; a 70-digit integer it does not take goes to nlohmann's parser.
-    for (const std::string inside : {"1", std::string(70, '9')}) {
+    for (const std::string& inside : {std::string("1"), std::string(70, '9')}) {
         INFO(inside.size() << "-character number inside");
         const auto fits = read_json(nested(k_max_json_depth, inside));
         REQUIRE(fits);
@@ -38,7 +38,7 @@ TEST_CASE("parse_json reads up to k_max_json_depth levels and refuses deeper, in
         CHECK(parse_json(nested(k_max_json_depth + 1, inside)).is_discarded());
     }
     // Far deeper: refused quickly, without recursion (100,000 levels overflowed the stack).
-    for (const std::string inside : {"1", std::string(70, '9')}) {
+    for (const std::string& inside : {std::string("1"), std::string(70, '9')}) {
         const auto deep = read_json(nested(100'000, inside));
         REQUIRE_FALSE(deep);
         CHECK(deep.error().code == "json.too_deep");
