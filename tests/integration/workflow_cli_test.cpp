@@ -104,7 +104,8 @@ TEST_CASE("workflow files with wrong types, bad templates or no file are usage e
     auto gone = sota_run(home, {"workflow", "validate", missing});
     CHECK(gone.exit_code == 2);
     CHECK(gone.err.find("no workflow file at " + missing) != std::string::npos);
-    auto run_gone = sota_run(home, {"run", "--keyword", "espresso grinder", "--workflow", missing});
+    auto run_gone = sota_run(home, {"--key", "openai=unused-key-1234", "run", "--keyword",
+                                    "espresso grinder", "--workflow", missing});
     CHECK(run_gone.exit_code == 2);
     CHECK(run_gone.err.find("no workflow file at") != std::string::npos);
 }
@@ -115,7 +116,8 @@ TEST_CASE("a step past its timeout names the setting that gives it more time", "
     test::write_text(file,
                      "name = \"slow\"\n[[steps]]\nid = \"nap\"\nrun = [\"sleep\", \"10\"]\n"
                      "timeout = \"1s\"\n");
-    auto r = sota_run(home, {"run", "--keyword", "espresso grinder", "--workflow", file.string()});
+    auto r = sota_run(home, {"--key", "openai=unused-key-1234", "run", "--keyword",
+                             "espresso grinder", "--workflow", file.string()});
     INFO(r.err);
     CHECK(r.exit_code != 0);
     CHECK(r.err.find("took longer than its 1 s timeout") != std::string::npos);
