@@ -243,3 +243,183 @@ TEST_CASE("sota refresh picks stale WordPress posts, is safe under cron, and run
     CHECK(no_site.exit_code == 5);
     CHECK(no_site.err.find("wordpress.url") != std::string::npos);
 }
+
+namespace {
+
+/// A CSV of `rows` keywords, each with a brief of about 1,500 tokens (7,000 characters); the
+/// row at `gone_row` (1-based, 0 for none) refreshes a page that does not exist.
+std::string long_rows(int rows, int gone_row) {
+    std::string brief;
+    while (brief.size() < 7000) {
+        brief += "a grinder that is quiet, consistent and easy to clean for home baristas; ";
+    }
+    std::string text = "keyword,mode,url,brief\n";
+    for (int i = 1; i <= rows; ++i) {
+        if (i == gone_row) {
+            text += "espresso grinder refresh,refresh,http://home-barista.example/gone,\"" + brief +
+                    "\"\n";
+        } else {
+            text += "espresso grinder number " + std::to_string(i) + ",,,\"" + brief + "\"\n";
+        }
+    }
+    return text;
+}
+
+}  // namespace
+
+TEST_CASE("sota batch --daemon cuts parts by bytes, says what joined, and what stopped",
+          "[batch][integration][daemon]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    const auto env = world_env(home, world);
+    world.section_delay_ms->store(2000);  // the first job keeps the only worker busy
+    auto daemon = start_daemon(home, env, 1);
+    // 250 rows of 7 KB: 1.8 MB, which sotad refused whole ("request bodies are limited to 1
+    // MiB"). A row sotad refuses in a later part stops the sending there.
+    test::write_text(home.path() / "long.csv", long_rows(250, 200));
+    REQUIRE(fs::file_size(home.path() / "long.csv") > 1'700'000);
+    auto stopped = run_sota(home, env, {"batch", "long.csv", "--daemon"});
+    INFO(stopped.err);
+    CHECK(stopped.exit_code == 2);
+    CHECK(stopped.err.find("long.csv:201: ") != std::string::npos);  // the row sotad refused
+    CHECK(stopped.err.find("request bodies are limited") == std::string::npos);
+    const std::string first = first_line(stopped.out);
+    CHECK(first.rfind("batch_", 0) == 0);
+    CHECK(stopped.err.find("batch " + first + " holds the rows before long.csv:") !=
+          std::string::npos);
+    CHECK(stopped.err.find("sota batch long.csv --daemon") != std::string::npos);
+    auto status = run_sota(home, env, {"batch", "status", first, "--json"});
+    REQUIRE(status.exit_code == 0);
+    const auto sent = json::parse(status.out)["total"].get<int>();
+    CHECK(sent > 0);
+    CHECK(sent < 200);
+
+    // Fixed and sent again: one id on stdout, and the rows sent before join their jobs.
+    test::write_text(home.path() / "long.csv", long_rows(250, 0));
+    auto again = run_sota(home, env, {"batch", "long.csv", "--daemon"});
+    INFO(again.err);
+    CHECK(again.exit_code == 0);
+    const std::string second = first_line(again.out);
+    CHECK(again.out == second + "\n");
+    CHECK(again.err.find("250 rows in batch " + second + ": " + std::to_string(250 - sent) +
+                         " new jobs, " + std::to_string(sent) +
+                         " joined the jobs of the same rows sent before") != std::string::npos);
+    auto list = run_sota(home, env, {"batch", "list", "--json"});
+    REQUIRE(list.exit_code == 0);
+    const auto batches = json::parse(list.out);
+    REQUIRE(batches.size() == 2);
+    CHECK(batches[0]["batch_id"] == second);  // newest first
+    CHECK(batches[0]["total"] == 250 - sent);
+    CHECK(batches[1]["batch_id"] == first);
+    auto human = run_sota(home, env, {"batch", "list"});
+    CHECK(human.out.find(first) != std::string::npos);
+    CHECK(run_sota(home, env, {"batch", "status", "batch_1_0000000"}).exit_code == 1);
+}
+
+TEST_CASE("sota batch --daemon --results waits and writes them; batch results writes them later",
+          "[batch][integration][daemon]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    const auto env = world_env(home, world);
+    auto daemon = start_daemon(home, env);
+    test::write_text(home.path() / "k.csv",
+                     "keyword,mode,url\n"
+                     "best espresso grinder,,\n"
+                     "best burr grinder,,\n");
+    auto run = run_sota(home, env, {"batch", "k.csv", "--daemon", "--results", "r.csv"});
+    INFO(run.err << daemon->log());
+    CHECK(run.exit_code == 0);
+    const std::string id = first_line(run.out);
+    CHECK(run.err.find("waiting for the jobs to end to write r.csv") != std::string::npos);
+    CHECK(run.err.find("2 completed, 0 failed") != std::string::npos);
+    const std::string results = test::read_text(home.path() / "r.csv");
+    CHECK(results.find("\r\n2,best espresso grinder,job_") != std::string::npos);
+    CHECK(results.find("\r\n3,best burr grinder,job_") != std::string::npos);
+
+    auto later = run_sota(home, env, {"batch", "results", id, "-o", "later.json"});
+    CHECK(later.exit_code == 0);
+    const auto rows = json::parse(test::read_text(home.path() / "later.json"));
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0]["status"] == "completed");
+    CHECK(rows[1]["keyword"] == "best burr grinder");
+    auto status = run_sota(home, env, {"batch", "status", id});
+    CHECK(status.exit_code == 0);
+    CHECK(status.out.find(id + ": 2 jobs: 2 completed") != std::string::npos);
+}
+
+TEST_CASE("strict CSV: a malformed batch file is refused before anything is submitted",
+          "[batch][integration]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    const auto env = world_env(home, world);
+    const std::map<std::string, std::string> files = {
+        {"quote.csv", "keyword,tone\n\"best grinder,dry\nburr grinder,warm\n"},
+        {"after.csv", "keyword,tone\n\"best\" grinder,dry\n"},
+        {"short.csv", "keyword,tone,audience\nbest grinder,dry\n"},
+        {"latin1.csv", "keyword,tone\ncaf\xE9 grinder,dry\n"},
+        {"twice.csv", "keyword,Tone,tone\nbest grinder,dry,warm\n"},
+    };
+    const std::map<std::string, std::string> expected = {
+        {"quote.csv", "quote.csv:2:1: the quoted field that starts here is never closed"},
+        {"after.csv", "after.csv:2:7: text after the closing quote"},
+        {"short.csv", "short.csv:2:17: 2 fields but the header has 3; add the missing field"},
+        {"latin1.csv", "latin1.csv:2:4: this is not UTF-8 (byte 0xE9); save the file as UTF-8"},
+        {"twice.csv", "twice.csv:1: the header names column 'tone' twice"},
+    };
+    for (const auto& [name, text] : files) {
+        test::write_text(home.path() / name, text);
+        auto r = run_sota(home, env, {"batch", name});
+        INFO(name << ": " << r.err);
+        CHECK(r.exit_code == 2);
+        CHECK(r.err.find(expected.at(name)) != std::string::npos);
+        CHECK(r.err.find("nothing was submitted") != std::string::npos);
+        CHECK(r.err.find("This is a bug") == std::string::npos);
+    }
+    CHECK(world.llm_server.requests().empty());
+    // --skip-invalid runs the rest and lists what it skipped.
+    test::write_text(home.path() / "mixed.csv",
+                     "keyword,tone\nbest espresso grinder,\n\"x\"y,dry\ncaf\xE9,dry\n");
+    auto skipped = run_sota(home, env, {"batch", "mixed.csv", "--skip-invalid"});
+    INFO(skipped.err);
+    CHECK(skipped.exit_code == 0);
+    CHECK(skipped.err.find("mixed.csv:3:4: text after the closing quote") != std::string::npos);
+    CHECK(skipped.err.find("mixed.csv:4:4: this is not UTF-8") != std::string::npos);
+    CHECK(skipped.err.find("1 completed, 0 failed, 2 skipped") != std::string::npos);
+}
+
+TEST_CASE("Ctrl-C stops an inline batch and prints its id and how to continue it",
+          "[batch][integration]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    auto env = world_env(home, world);
+    test::write_text(home.path() / "k.csv",
+                     "keyword\nbest espresso grinder\nbest burr grinder\nquiet grinder\n");
+    world.section_delay_ms->store(3000);
+    test::ProcessSpec spec;
+    spec.argv = {SOTA_BINARY, "batch", "k.csv", "--parallel", "1"};
+    spec.env = env;
+    spec.cwd = home.str();
+    spec.during = [&](int pid) {
+        for (int i = 0; i < 400 && test::prompts_seen(world.llm_server)["write_section"] == 0;
+             ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        ::kill(pid, SIGINT);
+    };
+    const auto r = test::run_process(spec);
+    INFO(r.err);
+    CHECK(r.exit_code == 130);
+    const std::string id = first_line(r.out);
+    CHECK(id.rfind("batch_", 0) == 0);
+    CHECK(r.err.find("batch " + id + " stopped with 3 of 3 rows not done") != std::string::npos);
+    CHECK(r.err.find("  sota batch k.csv\n") != std::string::npos);
+    CHECK(r.err.find("k.csv:3: best burr grinder: not started") != std::string::npos);
+    // The same command finishes it; the interrupted job goes on from its checkpoints.
+    world.section_delay_ms->store(0);
+    auto again = run_sota(home, env, {"batch", "k.csv"});
+    INFO(again.err);
+    CHECK(again.exit_code == 0);
+    CHECK(again.err.find("3 completed, 0 failed") != std::string::npos);
+    CHECK(again.err.find("1 row joined the job made for the same row before") != std::string::npos);
+    CHECK(test::prompts_seen(world.llm_server).at("blueprint") == 3);
+}
