@@ -63,7 +63,7 @@ TEST_CASE(
     test::TempHome prefix;
     auto env = test::clean_env(prefix.str());
     auto installed =
-        test::run_process({{"cmake", "--install", SOTA_BUILD_DIR, "--prefix", prefix.str()},
+        test::run_process({{SOTA_CMAKE, "--install", SOTA_BUILD_DIR, "--prefix", prefix.str()},
                            env,
                            "",
                            std::nullopt,
@@ -99,7 +99,7 @@ TEST_CASE(
     env["XDG_RUNTIME_DIR"] = runtime.str();
     env["MANPATH"] = (root / "share/man").string();
     auto verified = test::run_process(
-        {{"systemd-analyze", "verify", "--user", (units / "sotad.service").string(),
+        {{"/usr/bin/systemd-analyze", "verify", "--user", (units / "sotad.service").string(),
           (units / "sota-refresh.service").string(), (units / "sota-refresh.timer").string()},
          env,
          "",
