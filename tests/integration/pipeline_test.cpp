@@ -111,7 +111,7 @@ TEST_CASE("sota run writes a scored article through the eight steps", "[pipeline
         CHECK(s["status"] == 200);
     }
     CHECK(result["links"]["links"].size() >= 3);
-    CHECK(result["quality"]["checks"].size() == 20);
+    CHECK(result["quality"]["checks"].size() == 39);
     CHECK(result["fix_log"].size() == 1);
     CHECK(result["usage"]["total"]["llm_calls"] == 11);
     CHECK(result["usage"]["total"]["serp_calls"] == 2);
