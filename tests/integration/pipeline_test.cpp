@@ -1,6 +1,7 @@
 // `sota run` as a user runs it, against the demo world's fake model, Serper and sites.
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -111,9 +112,24 @@ TEST_CASE("sota run writes a scored article through the eight steps", "[pipeline
         CHECK(s["status"] == 200);
     }
     CHECK(result["links"]["links"].size() >= 3);
-    CHECK(result["quality"]["checks"].size() == 20);
-    CHECK(result["fix_log"].size() == 1);
-    CHECK(result["usage"]["total"]["llm_calls"] == 11);
+    CHECK(result["quality"]["checks"].size() == 39);
+    // Pass 1 repairs the editor checks' defects (template openings with a doubled word, FAQ
+    // questions sharing one answer); pass 2 is not better and is not kept.
+    REQUIRE(result["fix_log"].size() == 2);
+    CHECK(result["fix_log"][0]["kept"] == true);
+    for (const char* id : {"duplicate_faq_answers", "template_filler", "doubled_words"}) {
+        INFO(id);
+        CHECK(std::find(result["fix_log"][0]["checks"].begin(),
+                        result["fix_log"][0]["checks"].end(),
+                        id) != result["fix_log"][0]["checks"].end());
+    }
+    for (const auto& c : result["quality"]["checks"]) {
+        if (c["category"] == "editor") {
+            INFO(c["id"]);
+            CHECK(c["verdict"] == "pass");
+        }
+    }
+    CHECK(result["usage"]["total"]["llm_calls"] == 12);
     CHECK(result["usage"]["total"]["serp_calls"] == 2);
     CHECK(result["cost_usd"].get<double>() > 0);
     CHECK(result["timings_ms"].size() == 8);
@@ -135,7 +151,7 @@ TEST_CASE("sota run writes a scored article through the eight steps", "[pipeline
     CHECK(seen.at("write_intro") == 1);
     CHECK(seen.at("write_section") == 5);
     CHECK(seen.at("write_faq") == 1);
-    CHECK(seen.at("auto_fix") == 1);
+    CHECK(seen.at("auto_fix") == 2);
     CHECK(world.serp_server.count("/search") == 2);
     check_no_secret(home.path(), world.llm->api_key);
     check_no_secret(home.path(), world.serp->api_key);
@@ -188,7 +204,7 @@ TEST_CASE("a run killed mid-step resumes without repeating a finished step's cal
     // The interrupted step ran again from its start; the rest ran once.
     CHECK(after.at("write_intro") >= 1);
     CHECK(after.at("write_faq") >= 1);
-    CHECK(after.at("auto_fix") == 1);
+    CHECK(after.at("auto_fix") == 2);
     CHECK(world.serp_server.count("/search") == 2);  // keywords before the kill, references after
     const json result = read_json(home.path() / "out" / "result.json");
     CHECK(result["restored_steps"] ==

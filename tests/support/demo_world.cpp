@@ -149,6 +149,50 @@ std::string section_text(const std::string& keyword, const std::string& heading,
     return out;
 }
 
+/// The article without the paragraphs that open a section with the writer's template
+/// sentence ("Here is what ... means ...").
+std::string without_template_openings(const std::string& markdown) {
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < markdown.size()) {
+        auto end = markdown.find("\n\n", pos);
+        end = end == std::string::npos ? markdown.size() : end + 2;
+        const std::string block = markdown.substr(pos, end - pos);
+        if (block.rfind("Here is what ", 0) != 0) {
+            out += block;
+        }
+        pos = end;
+    }
+    return out;
+}
+
+/// The article with one answer per FAQ question, from what a barista would say.
+std::string with_distinct_faq_answers(const std::string& markdown) {
+    static const std::map<std::string, std::string> answers = {
+        {"Which grinder should a beginner buy?",
+         "A burr grinder with stepless adjustment and low retention. It forgives mistakes while "
+         "you learn to dial in, and it keeps up when your taste improves."},
+        {"How much should I spend on a grinder?",
+         "Plan to spend about as much on the grinder as on the machine. A cheap grinder holds "
+         "back even a good machine, while a good grinder makes a modest machine shine."},
+        {"Do I need a burr grinder for espresso?",
+         "Yes. Blade grinders chop beans into uneven pieces, and espresso needs the fine, even "
+         "grounds that only burrs produce."},
+    };
+    std::string out = markdown;
+    for (const auto& [question, answer] : answers) {
+        const auto at = out.find("### " + question + "\n\n");
+        if (at == std::string::npos) {
+            continue;
+        }
+        const auto start = at + question.size() + 6;
+        auto end = out.find("\n\n", start);
+        end = end == std::string::npos ? out.size() : end;
+        out.replace(start, end - start, answer);
+    }
+    return out;
+}
+
 json structured_answer(const std::string& name, const std::string& user) {
     const std::string keyword = [&] {
         for (const char* label : {"Main keyword: ", "Keyword: "}) {
@@ -243,6 +287,15 @@ json structured_answer(const std::string& name, const std::string& user) {
     if (name == "auto_fix") {
         std::string markdown =
             between(user, "The article in Markdown:\n\n", "\n\nReturn the whole");
+        const std::string problems = between(user, "quality checks:\n", "\n\nCurrent meta");
+        // An editor who reads the problems: template openings go, each FAQ answer gets its own.
+        if (problems.find("Template openings") != std::string::npos ||
+            problems.find("Doubled words") != std::string::npos) {
+            markdown = without_template_openings(markdown);
+        }
+        if (problems.find("Distinct FAQ answers") != std::string::npos) {
+            markdown = with_distinct_faq_answers(markdown);
+        }
         // A careful editor: shorter meta text, the keyword early, a closing summary.
         // After the title and the first paragraph, which names the keyword.
         const auto first_break = markdown.find("\n\n", markdown.find("\n\n") + 2);
