@@ -280,8 +280,10 @@ Expected<nlohmann::json> read_json(std::string_view text) {
     thread_local simdjson::dom::parser parser = [] {
         simdjson::dom::parser p;
         // Without memory for it now, the parser allocates on first use (and fails there).
+        // simdjson counts the document itself as a level: k_max_json_depth + 1 reads exactly
+        // k_max_json_depth nested arrays and objects.
         [[maybe_unused]] const auto error =
-            p.allocate(simdjson::dom::MINIMAL_DOCUMENT_CAPACITY, k_max_json_depth);
+            p.allocate(simdjson::dom::MINIMAL_DOCUMENT_CAPACITY, k_max_json_depth + 1);
         return p;
     }();
     const auto too_deep = [] {

@@ -120,7 +120,7 @@ TEST_CASE("sota analyze scores a Markdown file offline, reading its front matter
     CHECK(report["words"].get<int>() > 200);
 }
 
-TEST_CASE("sota analyze flags win over front matter; text output shows lights and fixes",
+TEST_CASE("sota analyze flags win over front matter, and text output shows lights and fixes",
           "[analyze][cli]") {
     const Sota sota;
     const auto file = sota.home.path() / "grinder.md";

@@ -316,8 +316,9 @@ TEST_CASE("sota batch --daemon cuts parts by bytes, says what joined, and what s
     CHECK(run_sota(home, env, {"batch", "status", "batch_1_0000000"}).exit_code == 1);
 }
 
-TEST_CASE("sota batch --daemon --results waits and writes them; batch results writes them later",
-          "[batch][integration][daemon]") {
+TEST_CASE(
+    "sota batch --daemon --results waits and writes them, and batch results writes them later",
+    "[batch][integration][daemon]") {
     test::DemoWorld world;
     test::TempHome home;
     const auto env = world_env(home, world);

@@ -185,7 +185,7 @@ TEST_CASE("schedule next --from counts a run at FROM itself, as its help says",
     CHECK(json::parse(later.out)["runs"][0]["utc"] == "2026-03-09T01:30:00Z");
 }
 
-TEST_CASE("daemon status --json; submit --wait says how the job ended once; logs carry times",
+TEST_CASE("daemon status --json, submit --wait says how the job ended once, and logs carry times",
           "[cli][integration][daemon]") {
     test::DemoWorld world;
     test::TempHome home;

@@ -209,7 +209,7 @@ TEST_CASE("a run killed mid-step resumes without repeating a finished step's cal
     const json result = read_json(home.path() / "out" / "result.json");
     CHECK(result["restored_steps"] ==
           json::array({"semantic_keywords", "gap_analysis", "blueprint"}));
-    CHECK(result["score"].get<int>() >= 90);
+    CHECK(result["score"].get<int>() >= 85);
 
     auto done = run_sota(home, {"run", "--resume", id}, &world);
     CHECK(done.exit_code == 0);

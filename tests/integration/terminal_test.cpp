@@ -79,7 +79,7 @@ TEST_CASE("sota run's live block fits 40, 80 and 120 columns and survives a resi
     world.section_delay_ms->store(300);
     for (const int columns : {40, 80, 120}) {
         auto run = test::run_in_terminal(
-            sota_spec(home, env, {"run", "best espresso grinder " + std::to_string(columns)}),
+            sota_spec(home, env, {"run", "-k", "best espresso grinder " + std::to_string(columns)}),
             columns);
         INFO(columns << " columns; exit " << run.result.exit_code);
         CHECK(run.result.exit_code == 0);
@@ -87,8 +87,8 @@ TEST_CASE("sota run's live block fits 40, 80 and 120 columns and survives a resi
     }
     // Narrower, then wider again, while the job runs: the program gets SIGWINCH each time.
     std::vector<int> widths = {40, 100};
-    auto run = test::run_in_terminal(sota_spec(home, env, {"run", "quiet coffee grinder"}), 120,
-                                     [&](const std::string&, test::TerminalControl& terminal) {
+    auto run = test::run_in_terminal(sota_spec(home, env, {"run", "-k", "quiet coffee grinder"}),
+                                     120, [&](const std::string&, test::TerminalControl& terminal) {
                                          const int sections =
                                              test::prompts_seen(world.llm_server)["write_section"];
                                          if (widths.size() == 2 && sections > 0) {
@@ -111,7 +111,7 @@ TEST_CASE("Ctrl-C during sota run leaves each step on the screen once", "[termin
     world.section_delay_ms->store(3000);
     bool typed = false;
     auto run = test::run_in_terminal(
-        sota_spec(home, env, {"run", "best espresso grinder"}), 60,
+        sota_spec(home, env, {"run", "-k", "best espresso grinder"}), 60,
         [&](const std::string&, test::TerminalControl& terminal) {
             if (!typed && test::prompts_seen(world.llm_server)["write_section"] > 0) {
                 terminal.type("\x03");
@@ -163,7 +163,7 @@ TEST_CASE("sota watch and sota submit --wait fit 40, 80 and 120 columns",
     world.section_delay_ms->store(200);
     for (const int columns : {40, 80, 120}) {
         const std::string keyword = "espresso grinder " + std::to_string(columns);
-        auto submitted = test::run_sota(home, env, {"submit", keyword});
+        auto submitted = test::run_sota(home, env, {"submit", "-k", keyword});
         REQUIRE(submitted.exit_code == 0);
         const std::string id = test::first_line(submitted.out);
         auto watched = test::run_in_terminal(sota_spec(home, env, {"watch", id}), columns);
@@ -172,7 +172,7 @@ TEST_CASE("sota watch and sota submit --wait fit 40, 80 and 120 columns",
         check_screen(watched);
 
         auto waited = test::run_in_terminal(
-            sota_spec(home, env, {"submit", "--wait", "burr " + keyword}), columns);
+            sota_spec(home, env, {"submit", "--wait", "-k", "burr " + keyword}), columns);
         const auto screen = waited.screen();
         INFO(joined(screen.lines()));
         CHECK(waited.result.exit_code == 0);
