@@ -132,7 +132,7 @@ TEST_CASE("a job waits at most job.max_wait in all, then fails saying so", "[par
 
 TEST_CASE(
     "with parking, a step refused by an open breaker leaves its job waiting, its "
-    "finished steps checkpointed; without, the job fails",
+    "finished steps checkpointed, and without it the job fails",
     "[parking][engine]") {
     for (const bool parking : {true, false}) {
         sota::test::MemoryJobStore store;
