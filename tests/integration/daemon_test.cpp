@@ -543,6 +543,11 @@ TEST_CASE("sotad retries deferred WordPress posts on its housekeeping timer",
     for (int i = 0; i < 200 && posts() == 0; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+    // The daemon logs the drain once its publishing is done, just after the post appears.
+    for (int i = 0; i < 50 && daemon->log().find("publish queue: 1 published") == std::string::npos;
+         ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     INFO(daemon->log());
     CHECK(posts() == 1);
     CHECK(daemon->log().find("publish queue: 1 published") != std::string::npos);
