@@ -35,7 +35,7 @@ void Screen::line_feed() {
 
 void Screen::put(const std::string& character) {
     if (m_pending_wrap) {
-        m_wraps += m_erased ? 1 : 0;
+        (m_settling ? m_resize_wraps : m_wraps) += m_erased ? 1 : 0;
         const bool erased = m_erased;
         line_feed();
         m_erased = erased;
@@ -255,15 +255,43 @@ std::vector<std::string> Screen::wrapped_lines() const {
     return out;
 }
 
+namespace {
+
+/// Where the second frame that begins at or after `from` begins (the end of `out` if none).
+std::size_t second_frame_after(std::string_view out, std::size_t from) {
+    int frames = 0;
+    for (std::size_t at = out.find("\x1b[", from); at != std::string_view::npos;
+         at = out.find("\x1b[", at + 1)) {
+        std::size_t end = at + 2;
+        while (end < out.size() && out[end] >= '0' && out[end] <= '9') {
+            ++end;
+        }
+        if (end > at + 2 && end < out.size() && out[end] == 'F' && ++frames == 2) {
+            return at;
+        }
+    }
+    return out.size();
+}
+
+}  // namespace
+
 Screen TerminalRun::screen(int rows) const {
     Screen screen(columns, rows);
+    const std::string_view out(result.out);
     std::size_t at = 0;
-    for (const auto& [offset, width] : resizes) {
-        screen.write(std::string_view(result.out).substr(at, offset - at));
+    for (std::size_t i = 0; i < resizes.size(); ++i) {
+        const auto [offset, width] = resizes[i];
+        screen.write(out.substr(at, std::max(offset, at) - at));
         screen.resize(width);
-        at = offset;
+        at = std::max(offset, at);
+        const std::size_t next = i + 1 < resizes.size() ? resizes[i + 1].first : out.size();
+        const std::size_t settled = std::max(at, std::min(second_frame_after(out, at), next));
+        screen.settling(true);
+        screen.write(out.substr(at, settled - at));
+        screen.settling(false);
+        at = settled;
     }
-    screen.write(std::string_view(result.out).substr(at));
+    screen.write(out.substr(at));
     return screen;
 }
 
@@ -276,6 +304,12 @@ class PtyControl final : public TerminalControl {
         winsize size{};
         size.ws_row = 40;
         size.ws_col = static_cast<unsigned short>(columns);
+        // What the program wrote before now, still in the terminal's buffer, was laid out at
+        // the old width: read it first, as a terminal that keeps up with its program would.
+        char buf[8192];
+        for (ssize_t r; (r = ::read(m_master, buf, sizeof buf)) > 0;) {
+            m_run.result.out.append(buf, static_cast<std::size_t>(r));
+        }
         m_run.resizes.emplace_back(m_run.result.out.size(), columns);
         ::ioctl(m_master, TIOCSWINSZ, &size);
     }

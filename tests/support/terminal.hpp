@@ -22,6 +22,9 @@ class Screen {
     Screen(int columns, int rows);
     void write(std::string_view bytes);
     void resize(int columns);
+    /// While a resize settles (see TerminalRun::screen), lines past the edge are counted
+    /// apart, in resize_wraps().
+    void settling(bool on) { m_settling = on; }
 
     /// Every row, scrolled off or not, without trailing blanks; empty rows at the end dropped.
     std::vector<std::string> lines() const;
@@ -29,6 +32,7 @@ class Screen {
     /// block's lines and the messages above it do) went past the right edge: a line wider
     /// than the terminal, which breaks the redraw.
     int wraps() const { return m_wraps; }
+    int resize_wraps() const { return m_resize_wraps; }
     /// Every line that went past the right edge (the rows it took, joined), drawn in place or
     /// printed once (a long path, say, which the terminal wraps).
     std::vector<std::string> wrapped_lines() const;
@@ -53,6 +57,8 @@ class Screen {
     bool m_pending_wrap = false;
     bool m_erased = false;  // the row being written began by erasing it
     int m_wraps = 0;
+    int m_resize_wraps = 0;
+    bool m_settling = false;
     std::string m_utf8;  // a character's bytes so far
     std::string m_escape;
     bool m_in_escape = false;
@@ -63,7 +69,11 @@ struct TerminalRun {
     ProcessResult result;                              ///< stdout and stderr together in `out`
     int columns = 0;                                   ///< the width it started with
     std::vector<std::pair<std::size_t, int>> resizes;  ///< (bytes of `out` before, new width)
-    /// The screen after replaying `out` with the resizes where they happened.
+    /// The screen after replaying `out` with the resizes where they happened. A program
+    /// learns of a resize only when SIGWINCH reaches it: a frame it was writing then, or had
+    /// already laid out at the old width, is drawn at the new one. Lines of those frames that
+    /// go past the edge count in resize_wraps(), not wraps(); from the second frame begun after
+    /// the resize (a frame begins by moving the cursor up, ESC [ n F) every line counts.
     Screen screen(int rows = 40) const;
 };
 
