@@ -232,6 +232,10 @@ const std::vector<const char*> k_migrations = {
     ALTER TABLE jobs ADD COLUMN unfinished_runs INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX jobs_parked ON jobs (retry_at) WHERE state = 'waiting';
     )SQL",
+    // 14: the batch a schedule's run queued its jobs in.
+    R"SQL(
+    ALTER TABLE schedule_runs ADD COLUMN batch_id TEXT NOT NULL DEFAULT '';
+    )SQL",
 };
 
 }  // namespace

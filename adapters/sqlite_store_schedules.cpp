@@ -40,7 +40,7 @@ Schedule schedule_from_row(SQLite::Statement& q) {
 
 constexpr const char* k_run_columns =
     "SELECT id, schedule_id, kind, scheduled_for, started_at, ended_at, outcome, exit_code, pid, "
-    "log FROM schedule_runs ";
+    "log, batch_id FROM schedule_runs ";
 
 ScheduleRun run_from_row(SQLite::Statement& q) {
     ScheduleRun r;
@@ -56,6 +56,7 @@ ScheduleRun run_from_row(SQLite::Statement& q) {
     r.exit_code = q.getColumn(7).getInt();
     r.pid = q.getColumn(8).getInt64();
     r.log = q.getColumn(9).getString();
+    r.batch_id = q.getColumn(10).getString();
     return r;
 }
 
@@ -152,7 +153,7 @@ std::int64_t SqliteStore::add_schedule_run(const ScheduleRun& r) {
     SQLite::Statement q(
         *m_db,
         "INSERT INTO schedule_runs (schedule_id, kind, scheduled_for, started_at, "
-        "ended_at, outcome, exit_code, pid, log) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "ended_at, outcome, exit_code, pid, log, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     q.bind(1, r.schedule_id);
     q.bind(2, r.trigger);
     q.bind(3, to_ms(r.scheduled_for));
@@ -166,6 +167,7 @@ std::int64_t SqliteStore::add_schedule_run(const ScheduleRun& r) {
     q.bind(7, r.exit_code);
     q.bind(8, r.pid);
     q.bind(9, r.log);
+    q.bind(10, r.batch_id);
     q.exec();
     return m_db->getLastInsertRowid();
 }
@@ -175,7 +177,7 @@ void SqliteStore::update_schedule_run(const ScheduleRun& r) {
     SQLite::Statement q(
         *m_db,
         "UPDATE schedule_runs SET ended_at = ?, outcome = ?, exit_code = ?, pid = ?, "
-        "log = ? WHERE id = ?");
+        "log = ?, batch_id = ? WHERE id = ?");
     if (r.ended_at) {
         q.bind(1, to_ms(*r.ended_at));
     } else {
@@ -185,7 +187,8 @@ void SqliteStore::update_schedule_run(const ScheduleRun& r) {
     q.bind(3, r.exit_code);
     q.bind(4, r.pid);
     q.bind(5, r.log);
-    q.bind(6, r.id);
+    q.bind(6, r.batch_id);
+    q.bind(7, r.id);
     q.exec();
 }
 

@@ -11,6 +11,7 @@
 #include "adapters/private_files.hpp"
 #include "adapters/services.hpp"
 #include "cli/output.hpp"
+#include "core/schedule/schedule.hpp"
 
 namespace sota::cli {
 namespace {
@@ -18,7 +19,8 @@ namespace {
 using core::ErrorKind;
 
 // SOTA_* variables that are not config keys.
-const std::vector<std::string> k_non_config_vars = {"SOTA_HOME"};
+const std::vector<std::string> k_non_config_vars = {"SOTA_HOME",
+                                                    core::schedule::k_batch_id_variable};
 
 core::Status apply_flag(core::Config& config, const std::string& key, const std::string& value,
                         const std::string& flag) {

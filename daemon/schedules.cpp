@@ -12,10 +12,13 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "adapters/private_files.hpp"
 #include "adapters/time_zone.hpp"
+#include "core/pipeline/job.hpp"
+#include "core/schedule/schedule.hpp"
 #include "core/text.hpp"
 
 extern char** environ;
@@ -288,6 +291,9 @@ void ScheduleKeeper::reap() {
         run.exit_code = done < 0 ? 1 : exit_code_of(status);
         run.outcome = run.exit_code == 0 ? "succeeded" : "failed";
         run.ended_at = std::chrono::system_clock::now();
+        if (!run.batch_id.empty() && m_store.batch_jobs(run.batch_id).empty()) {
+            run.batch_id.clear();  // it queued nothing
+        }
         m_store.update_schedule_run(run);
         spdlog::info("schedule {}: run {} {} (exit {}); log {}", run.schedule_id, run.id,
                      run.outcome, run.exit_code, run.log);
@@ -304,6 +310,7 @@ core::Expected<ScheduleRun> ScheduleKeeper::launch(const Schedule& schedule,
     run.scheduled_for = scheduled_for;
     run.started_at = std::chrono::system_clock::now();
     run.outcome = "running";
+    run.batch_id = core::pipeline::new_batch_id(run.started_at);
     run.id = m_store.add_schedule_run(run);
     run.log = (m_options.log_dir / (schedule.id + "-" + std::to_string(run.id) + ".log")).string();
 
@@ -352,7 +359,21 @@ core::Expected<ScheduleRun> ScheduleKeeper::launch(const Schedule& schedule,
     posix_spawnattr_setflags(
         &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid = 0;
-    const int failed = ::posix_spawn(&pid, argv[0], &files, &attr, argv.data(), environ);
+    // sotad's environment, and the batch the run's jobs join.
+    const std::string batch_variable = std::string(core::schedule::k_batch_id_variable) + "=";
+    std::vector<std::string> env_words;
+    for (char** e = environ; *e != nullptr; ++e) {
+        if (std::string_view(*e).rfind(batch_variable, 0) != 0) {
+            env_words.emplace_back(*e);
+        }
+    }
+    env_words.push_back(batch_variable + run.batch_id);
+    std::vector<char*> envp;
+    for (auto& w : env_words) {
+        envp.push_back(w.data());
+    }
+    envp.push_back(nullptr);
+    const int failed = ::posix_spawn(&pid, argv[0], &files, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&files);
     posix_spawnattr_destroy(&attr);
     ::close(log);

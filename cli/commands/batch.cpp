@@ -3,9 +3,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -29,6 +32,7 @@
 #include "core/api/protocol.hpp"
 #include "core/exit_codes.hpp"
 #include "core/pipeline/step.hpp"
+#include "core/schedule/schedule.hpp"
 
 namespace sota::cli {
 
@@ -51,6 +55,17 @@ std::string source_of(const BatchOptions& options) {
 
 /// How to continue a batch that stopped before its end: the same file again (rows done are
 /// not run again, and rows never started are), or --resume for a batch without a file.
+/// The batch a scheduled run's jobs join (sotad names it in SOTA_BATCH_ID), or "".
+std::string scheduled_batch_id() {
+    const char* named = std::getenv(core::schedule::k_batch_id_variable);
+    const std::string id = named ? named : "";
+    const bool plain =
+        id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+        });
+    return plain ? id : "";
+}
+
 std::string how_to_continue(const BatchOptions& options, const std::string& batch_id) {
     if (!options.resume.empty() || options.file.empty() || options.file == "-") {
         return "sota batch --resume " + batch_id + (options.daemon ? " --daemon" : "");
@@ -64,13 +79,17 @@ int run_inline(const BatchOptions& options, Context& ctx, const std::vector<Plan
     if (!services) {
         return report_error(services.error());
     }
+    if (auto source = announce_answer_source(**services, ctx.config()); !source) {
+        return report_error(source.error());
+    }
     auto& store = (*services)->store();
     adapters::JobRunner runner(**services, ctx.config(), ctx.paths());
     const auto start = std::chrono::steady_clock::now();
     const std::string source = source_of(options);
-    const std::string batch_id =
-        options.resume.empty() ? core::pipeline::new_batch_id(std::chrono::system_clock::now())
-                               : options.resume;
+    std::string batch_id = options.resume.empty() ? scheduled_batch_id() : options.resume;
+    if (batch_id.empty()) {
+        batch_id = core::pipeline::new_batch_id(std::chrono::system_clock::now());
+    }
     // The id on stdout at once, so a script has it even if the batch stops halfway.
     std::printf("%s\n", batch_id.c_str());
     std::fflush(stdout);
@@ -245,6 +264,7 @@ int run_on_daemon(const BatchOptions& options, Context& ctx, const std::vector<P
     const auto start = std::chrono::steady_clock::now();
     const std::string source = source_of(options);
     std::string batch_id;
+    const std::string scheduled = scheduled_batch_id();
     std::map<std::string, std::size_t> line_of;  // job id -> line
     std::size_t created = 0, existing = 0;
     // Tells what was sent when a later part cannot be, so the batch can be finished.
@@ -278,8 +298,8 @@ int run_on_daemon(const BatchOptions& options, Context& ctx, const std::vector<P
         }
         jobs += "]";
         std::string body = "{\"jobs\":" + jobs;
-        if (!batch_id.empty()) {
-            body += ",\"batch_id\":" + json(batch_id).dump();
+        if (!batch_id.empty() || !scheduled.empty()) {
+            body += ",\"batch_id\":" + json(batch_id.empty() ? scheduled : batch_id).dump();
         }
         body += "}";
         auto reply = client.call("POST", "/v1/batches", body, {}, std::chrono::minutes(5));

@@ -105,6 +105,29 @@ void setup_run(CLI::App& parent, CommandTable& table) {
     table.add(run, [options](Context* ctx) { return run_run(*options, *ctx); });
 }
 
+core::Status announce_answer_source(adapters::Services& services, const core::Config& config) {
+    const std::string& mode = services.mode();
+    if (mode == "replay") {
+        std::fprintf(stderr,
+                     "Replaying %s: no network calls are made; every answer comes from the "
+                     "recording.\n",
+                     services.cassette().c_str());
+        return {};
+    }
+    const auto provider = adapters::llm_kind_from_name(config.get(core::keys::llm_provider));
+    if (provider && !services.has_key(*provider)) {
+        const std::string name = adapters::secret_name(*provider);
+        return core::fail(core::ErrorKind::credentials, "run.no_key",
+                          "no API key for " + name + ": add one with `sota keys set " + name +
+                              "`, or run offline from the shipped recording with --set "
+                              "http.replay=data/demo/espresso.cassette.jsonl (see README)");
+    }
+    if (mode == "record") {
+        std::fprintf(stderr, "Recording every exchange to %s\n", services.cassette().c_str());
+    }
+    return {};
+}
+
 int run_run(const RunOptions& options, Context& ctx) {
     if (options.daemon) {
         return submit_to_daemon(options, ctx);
@@ -156,28 +179,8 @@ int run_run(const RunOptions& options, Context& ctx) {
         job = std::move(*created);
     }
 
-    // Say plainly where the answers come from.
-    const std::string mode = (*services)->mode();
-    if (mode == "replay") {
-        std::fprintf(stderr,
-                     "Replaying %s: no network calls are made; every answer comes from the "
-                     "recording.\n",
-                     (*services)->cassette().c_str());
-    } else {
-        const auto provider =
-            adapters::llm_kind_from_name(ctx.config().get(core::keys::llm_provider));
-        if (provider && !(*services)->has_key(*provider)) {
-            const std::string name = adapters::secret_name(*provider);
-            return report_error(
-                core::Error{core::ErrorKind::credentials, "run.no_key",
-                            "no API key for " + name + ": add one with `sota keys set " + name +
-                                "`, or run offline from the shipped recording with --set "
-                                "http.replay=data/demo/espresso.cassette.jsonl (see README)"});
-        }
-        if (mode == "record") {
-            std::fprintf(stderr, "Recording every exchange to %s\n",
-                         (*services)->cassette().c_str());
-        }
+    if (auto source = announce_answer_source(**services, ctx.config()); !source) {
+        return report_error(source.error());
     }
     std::fprintf(stderr, "%s job %s: \"%s\" (workflow %s)\n",
                  options.resume.empty() ? "Started" : "Resuming", job.id.c_str(),
@@ -243,7 +246,7 @@ int run_run(const RunOptions& options, Context& ctx) {
             r.value("score", 0), r.value("article", json::object()).value("words", 0),
             static_cast<long long>(total.input_tokens + total.output_tokens), total.cost_usd,
             outcome.ran.size(), outcome.restored.size());
-        if (mode == "replay") {
+        if ((*services)->mode() == "replay") {
             const std::string live =
                 ctx.config().get(core::Key<std::string>{"http.replay_passthrough"});
             if (live.empty()) {

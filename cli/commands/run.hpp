@@ -7,6 +7,13 @@
 #include "cli/command_table.hpp"
 #include "core/pipeline/job.hpp"
 
+namespace sota::adapters {
+class Services;
+}
+namespace sota::core {
+class Config;
+}
+
 namespace sota::cli {
 
 /// Options of `sota run`.
@@ -37,6 +44,11 @@ void add_job_flags(CLI::App* command, RunOptions& options);
 
 /// The job a command line describes.
 core::Expected<core::pipeline::JobSpec> spec_from_options(const RunOptions& options);
+
+/// Says on stderr where a run here gets its answers (a recording replayed, or one being made)
+/// and refuses a live run with no key for the LLM provider (ErrorKind::credentials), before
+/// any job starts.
+core::Status announce_answer_source(adapters::Services& services, const core::Config& config);
 
 /// Adds `run`.
 void setup_run(CLI::App& parent, CommandTable& table);

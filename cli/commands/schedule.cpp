@@ -208,11 +208,13 @@ int run_schedule_action(const std::string& action, const ScheduleOptions& o, Con
     print_schedule(*answer);
     if (action == "show") {
         for (const auto& r : answer->value("runs", json::array())) {
-            std::printf("    run %lld  %s  %s  due %s  exit %d  %s\n",
+            const std::string batch = r.value("batch_id", "");
+            std::printf("    run %lld  %s  %s  due %s  exit %d  %s%s\n",
                         static_cast<long long>(r.value("id", std::int64_t{0})),
                         r.value("outcome", "").c_str(), r.value("trigger", "").c_str(),
                         r.value("scheduled_for", "").c_str(), r.value("exit_code", 0),
-                        r.value("log", "").c_str());
+                        r.value("log", "").c_str(),
+                        batch.empty() ? "" : ("  batch " + batch).c_str());
         }
     } else {
         std::fprintf(stderr, "%s: %s\n",

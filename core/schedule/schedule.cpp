@@ -114,6 +114,9 @@ json to_json(const ScheduleRun& run) {
     if (run.ended_at) {
         j["ended_at"] = iso8601_utc(*run.ended_at);
     }
+    if (!run.batch_id.empty()) {
+        j["batch_id"] = run.batch_id;
+    }
     return j;
 }
 

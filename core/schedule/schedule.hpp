@@ -45,7 +45,13 @@ struct ScheduleRun {
     int exit_code = 0;
     std::int64_t pid = 0;
     std::string log;  ///< the file holding the run's stdout and stderr
+    /// The batch the run's jobs joined ("" if it queued none). The run gets it as
+    /// SOTA_BATCH_ID, which `sota batch` and `sota refresh` use for their batch.
+    std::string batch_id;
 };
+
+/// The environment variable naming the batch a scheduled run's jobs join.
+inline constexpr const char* k_batch_id_variable = "SOTA_BATCH_ID";
 
 /// The command as a shell line: "sota refresh --older-than 90d", quoting words that need it.
 std::string command_line(const std::vector<std::string>& words);

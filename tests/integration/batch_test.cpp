@@ -388,6 +388,22 @@ TEST_CASE("strict CSV: a malformed batch file is refused before anything is subm
     CHECK(skipped.err.find("1 completed, 0 failed, 2 skipped") != std::string::npos);
 }
 
+TEST_CASE("an inline batch with no key for the model stops at once, naming the key to set",
+          "[batch][integration]") {
+    test::TempHome home;
+    auto env = test::clean_env(home.str());
+    env["SOTA_HOME"] = home.str();
+    test::write_text(home.path() / "k.csv", "keyword\nburr grinder review\n");
+    const auto started = std::chrono::steady_clock::now();
+    auto r = run_sota(home, env, {"batch", "k.csv"});
+    INFO(r.err);
+    CHECK(r.exit_code == 5);
+    CHECK(r.err.find("no API key for openai: add one with `sota keys set openai`") !=
+          std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+    CHECK(run_sota(home, env, {"list", "--json"}).out.find("burr grinder") == std::string::npos);
+}
+
 TEST_CASE("Ctrl-C stops an inline batch and prints its id and how to continue it",
           "[batch][integration]") {
     test::DemoWorld world;

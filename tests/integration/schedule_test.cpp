@@ -127,6 +127,7 @@ TEST_CASE("sotad keeps schedules: add checks the command, run-now runs it, pause
     CHECK(runs[0]["trigger"] == "manual");
     CHECK(runs[0]["outcome"] == "succeeded");
     CHECK(fs::exists(runs[0]["log"].get<std::string>()));
+    CHECK_FALSE(runs[0].contains("batch_id"));  // a dry run queues nothing
 
     CHECK(json::parse(run_sota(home, env, {"schedule", "pause", id, "--json"}).out)["paused"] ==
           true);
@@ -145,6 +146,49 @@ TEST_CASE("sotad keeps schedules: add checks the command, run-now runs it, pause
     CHECK(run_sota(home, env, {"schedule", "remove", "nightly"}).exit_code == 0);
     CHECK(run_sota(home, env, {"schedule", "show", id}).err.find("no schedule") !=
           std::string::npos);
+}
+
+TEST_CASE("a schedule's run records the batch its jobs joined, sent to sotad or run inline",
+          "[daemon][schedule][integration]") {
+    test::DemoWorld world;
+    test::TempHome home;
+    const auto env = test::world_env(home, world);
+    test::write_text(home.path() / "k.csv", "keyword\n" + k_keyword + "\n");
+    // Another row (a category makes it one) for the inline run, so it does not join the job
+    // the first run made.
+    test::write_text(home.path() / "k2.csv", "keyword,category\n" + k_keyword + ",Coffee\n");
+    auto daemon = start_daemon(home, env);
+    for (const bool on_daemon : {true, false}) {
+        INFO((on_daemon ? "batch --daemon" : "inline batch"));
+        std::vector<std::string> add = {"schedule",
+                                        "add",
+                                        "--cron",
+                                        "0 0 1 1 *",
+                                        "--",
+                                        "batch",
+                                        on_daemon ? "k.csv" : "k2.csv"};
+        if (on_daemon) {
+            add.push_back("--daemon");
+        }
+        const std::string id = first_line(run_sota(home, env, add).out);
+        REQUIRE(id.starts_with("sch_"));
+        auto ran = run_sota(home, env, {"schedule", "run-now", id, "--wait"});
+        INFO(ran.out << ran.err);
+        REQUIRE(ran.exit_code == 0);
+        const json runs = show_schedule(home, env, id)["runs"];
+        REQUIRE(runs.size() == 1);
+        REQUIRE(runs[0].contains("batch_id"));
+        const std::string batch = runs[0]["batch_id"];
+        CHECK(batch.starts_with("batch_"));
+        CHECK(ran.out.find(batch) != std::string::npos);  // the batch printed the same id
+        CHECK(ran.out.find("SOTA_BATCH_ID") == std::string::npos);
+        auto status = run_sota(home, env, {"batch", "status", batch, "--json"});
+        INFO(status.err);
+        REQUIRE(status.exit_code == 0);
+        CHECK(json::parse(status.out)["total"] == 1);
+        CHECK(run_sota(home, env, {"schedule", "show", id}).out.find("  batch " + batch) !=
+              std::string::npos);
+    }
 }
 
 TEST_CASE("a schedule skips a run while the previous is going, and catches up missed runs",
