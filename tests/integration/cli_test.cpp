@@ -4,29 +4,15 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/sota_home.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_home.hpp"
 
 using sota::test::ProcessResult;
 using sota::test::read_text;
+using sota::test::Sota;
 using sota::test::TempHome;
 using sota::test::write_text;
-
-namespace {
-
-struct Sota {
-    TempHome home;
-    std::map<std::string, std::string> env = sota::test::clean_env(home.str());
-
-    Sota() { env["SOTA_HOME"] = home.str(); }
-
-    ProcessResult run(std::vector<std::string> args, const std::string& input = "") const {
-        args.insert(args.begin(), SOTA_BINARY);
-        return sota::test::run_process({args, env, input, std::nullopt, std::chrono::seconds(20)});
-    }
-};
-
-}  // namespace
 
 TEST_CASE("the version and help flags answer with exit 0", "[cli]") {
     const Sota sota;

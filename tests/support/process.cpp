@@ -26,26 +26,25 @@ std::map<std::string, std::string> clean_env(const std::string& home) {
     return {{"PATH", path ? path : "/usr/bin:/bin"}, {"HOME", home}, {"LANG", "C.UTF-8"}};
 }
 
+ExecArgs::ExecArgs(const ProcessSpec& spec) {
+    m_strings = spec.argv;
+    for (const auto& [k, v] : spec.env) {
+        m_strings.push_back(k + "=" + v);
+    }
+    for (std::size_t i = 0; i < m_strings.size(); ++i) {
+        (i < spec.argv.size() ? m_argv : m_envp).push_back(m_strings[i].data());
+    }
+    m_argv.push_back(nullptr);
+    m_envp.push_back(nullptr);
+}
+
 ProcessResult run_process(const ProcessSpec& spec) {
     int in_pipe[2], out_pipe[2], err_pipe[2];
     if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 ||
         ::pipe2(err_pipe, O_CLOEXEC) != 0) {
         throw std::runtime_error("pipe failed");
     }
-    std::vector<std::string> env_strings;
-    for (const auto& [k, v] : spec.env) {
-        env_strings.push_back(k + "=" + v);
-    }
-    std::vector<char*> envp, argv;
-    for (auto& s : env_strings) {
-        envp.push_back(s.data());
-    }
-    envp.push_back(nullptr);
-    std::vector<std::string> args = spec.argv;
-    for (auto& a : args) {
-        argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
+    ExecArgs exec(spec);
 
     int master = -1;
     winsize size{};
@@ -64,7 +63,7 @@ ProcessResult run_process(const ProcessSpec& spec) {
         if (spec.cwd && ::chdir(spec.cwd->c_str()) != 0) {
             ::_exit(127);
         }
-        ::execve(argv[0], argv.data(), envp.data());
+        ::execve(exec.argv()[0], exec.argv(), exec.envp());
         ::_exit(127);
     }
     ::close(in_pipe[0]);

@@ -30,6 +30,18 @@ struct ProcessSpec {
     bool pty = false;
 };
 
+/// A spec's argv and environment as execve() takes them (they live as long as this does).
+class ExecArgs {
+  public:
+    explicit ExecArgs(const ProcessSpec& spec);
+    char** argv() { return m_argv.data(); }
+    char** envp() { return m_envp.data(); }
+
+  private:
+    std::vector<std::string> m_strings;
+    std::vector<char*> m_argv, m_envp;
+};
+
 /// Runs a child to completion, feeding stdin and collecting stdout/stderr. On timeout the child
 /// (and only it, by its PID) is killed with SIGKILL and `timed_out` is set.
 ProcessResult run_process(const ProcessSpec& spec);

@@ -327,20 +327,7 @@ class PtyControl final : public TerminalControl {
 TerminalRun run_in_terminal(
     const ProcessSpec& spec, int columns,
     const std::function<void(const std::string& out, TerminalControl& terminal)>& watch) {
-    std::vector<std::string> env_strings;
-    for (const auto& [k, v] : spec.env) {
-        env_strings.push_back(k + "=" + v);
-    }
-    std::vector<char*> envp, argv;
-    for (auto& s : env_strings) {
-        envp.push_back(s.data());
-    }
-    envp.push_back(nullptr);
-    std::vector<std::string> args = spec.argv;
-    for (auto& a : args) {
-        argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
+    ExecArgs exec(spec);
     TerminalRun run;
     run.columns = columns;
     int master = -1;
@@ -355,7 +342,7 @@ TerminalRun run_in_terminal(
         if (spec.cwd && ::chdir(spec.cwd->c_str()) != 0) {
             ::_exit(127);
         }
-        ::execve(argv[0], argv.data(), envp.data());
+        ::execve(exec.argv()[0], exec.argv(), exec.envp());
         ::_exit(127);
     }
     ::fcntl(master, F_SETFL, ::fcntl(master, F_GETFL) | O_NONBLOCK);

@@ -50,14 +50,16 @@ TEST_CASE("a database from a newer sota is refused, not touched", "[store]") {
     CHECK(store.error().message.find("999") != std::string::npos);
 }
 
-/// Takes a new file back to schema 10: what migrations 11 and 13 added, dropped.
+/// Takes a new file back to schema 10: what migrations 11, 13 and 14 added, dropped.
 constexpr const char* k_drop_schema_11 =
-    "DROP INDEX jobs_parked; ALTER TABLE jobs DROP COLUMN retry_at; ALTER TABLE jobs DROP COLUMN "
+    "ALTER TABLE schedule_runs DROP COLUMN batch_id; DROP INDEX jobs_parked; ALTER TABLE jobs DROP "
+    "COLUMN retry_at; ALTER TABLE jobs DROP COLUMN "
     "waiting_for; ALTER TABLE jobs DROP COLUMN retries; ALTER TABLE jobs DROP COLUMN waited_ms; "
     "ALTER TABLE jobs DROP COLUMN unfinished_runs; DROP TABLE workflows; ";
-/// Takes a new file back to schema 9: what migrations 10, 11 and 13 added, dropped.
+/// Takes a new file back to schema 9: what migrations 10, 11, 13 and 14 added, dropped.
 constexpr const char* k_drop_schema_10 =
-    "DROP INDEX jobs_parked; ALTER TABLE jobs DROP COLUMN retry_at; ALTER TABLE jobs DROP COLUMN "
+    "ALTER TABLE schedule_runs DROP COLUMN batch_id; DROP INDEX jobs_parked; ALTER TABLE jobs DROP "
+    "COLUMN retry_at; ALTER TABLE jobs DROP COLUMN "
     "waiting_for; ALTER TABLE jobs DROP COLUMN retries; ALTER TABLE jobs DROP COLUMN waited_ms; "
     "ALTER TABLE jobs DROP COLUMN unfinished_runs; DROP TABLE workflows; DROP TRIGGER "
     "jobs_counted_insert; DROP TRIGGER jobs_counted_delete; DROP TRIGGER jobs_counted_update; "
