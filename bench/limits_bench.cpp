@@ -10,8 +10,10 @@
 // N connections stay open for the whole measurement; --default-limits keeps sotad's defaults
 // (daemon.max_connections_per_client refuses most of them at once, daemon.header_timeout
 // closes the rest).
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -72,8 +74,12 @@ bool flag(int argc, char** argv, const std::string& name) {
     return false;
 }
 
+/// A connection as a client makes one: connect() waits (up to 2 s) while sotad's listen
+/// queue is full, as it does for any program; then the socket is made non-blocking.
 int connect_to(const std::filesystem::path& socket) {
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const timeval wait{2, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &wait, sizeof wait);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
@@ -81,6 +87,7 @@ int connect_to(const std::filesystem::path& socket) {
         ::close(fd);
         return -1;
     }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
     return fd;
 }
 
