@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/retry_hints.hpp"
+#include "core/text.hpp"
 
 namespace sota::core {
 namespace {
@@ -38,7 +39,7 @@ struct Parsed {
 
 Parsed parse_body(ProviderKind kind, const std::string& body) {
     Parsed p;
-    const json j = json::parse(body, nullptr, false);
+    const json j = parse_json(body);
     if (j.is_discarded() || !j.is_object()) {
         std::string text = body.substr(0, 300);
         while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {

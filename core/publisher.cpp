@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
+
 namespace sota::core {
 
 std::string article_to_json(const Article& a) {
@@ -26,7 +28,7 @@ std::string article_to_json(const Article& a) {
 }
 
 Expected<Article> article_from_json(const std::string& text) {
-    const auto j = nlohmann::json::parse(text, nullptr, false);
+    const auto j = parse_json(text);
     if (!j.is_object()) {
         return fail(ErrorKind::internal, "publish.bad_queue_item",
                     "a queued article is not a JSON object");

@@ -118,7 +118,7 @@ bool looks_like_api_root(const HttpResponse& r) {
     if (r.status != 200) {
         return false;
     }
-    const json j = json::parse(r.body, nullptr, false);
+    const json j = parse_json(r.body);
     return j.is_object() && j.contains("namespaces");
 }
 
@@ -244,7 +244,7 @@ Expected<HttpResponse> WordPressClient::call(
     if (response->status < 200 || response->status >= 300) {
         Error e = classify_http_error(ProviderKind::wordpress, *response,
                                       std::chrono::system_clock::now());
-        const json j = json::parse(response->body, nullptr, false);
+        const json j = parse_json(response->body);
         const std::string code = j.is_object() ? j.value("code", "") : "";
         if (code == "rest_post_invalid_id" || code == "rest_no_route" ||
             code == "rest_term_invalid") {
@@ -281,7 +281,7 @@ Expected<json> WordPressClient::me() {
     if (!r) {
         return fail(r.error());
     }
-    const json j = json::parse(r->body, nullptr, false);
+    const json j = parse_json(r->body);
     if (j.is_discarded()) {
         return fail(malformed_response(ProviderKind::wordpress, "users/me is not JSON", *r));
     }
@@ -324,7 +324,7 @@ Expected<std::vector<WpPost>> WordPressClient::list(const WpListQuery& query) {
             }
             return fail(r.error());
         }
-        const json j = json::parse(r->body, nullptr, false);
+        const json j = parse_json(r->body);
         if (!j.is_array()) {
             return fail(
                 malformed_response(ProviderKind::wordpress, "a collection that is not a list", *r));
@@ -345,7 +345,7 @@ Expected<WpPost> WordPressClient::get(std::int64_t id, const std::string& collec
     if (!r) {
         return fail(r.error());
     }
-    const json j = json::parse(r->body, nullptr, false);
+    const json j = parse_json(r->body);
     if (!j.is_object()) {
         return fail(
             malformed_response(ProviderKind::wordpress, "a post that is not an object", *r));
@@ -358,7 +358,7 @@ Expected<WpPost> WordPressClient::create(const WpDraft& draft, const std::string
     if (!r) {
         return fail(r.error());
     }
-    const json j = json::parse(r->body, nullptr, false);
+    const json j = parse_json(r->body);
     if (!j.is_object()) {
         return fail(
             malformed_response(ProviderKind::wordpress, "the created post is not an object", *r));
@@ -373,7 +373,7 @@ Expected<WpPost> WordPressClient::update(std::int64_t id, const WpDraft& draft,
     if (!r) {
         return fail(r.error());
     }
-    const json j = json::parse(r->body, nullptr, false);
+    const json j = parse_json(r->body);
     if (!j.is_object()) {
         return fail(
             malformed_response(ProviderKind::wordpress, "the updated post is not an object", *r));
@@ -392,7 +392,7 @@ Expected<std::vector<WpPost>> WordPressClient::find_by_slug(const std::string& s
     if (!r) {
         return fail(r.error());
     }
-    const json j = json::parse(r->body, nullptr, false);
+    const json j = parse_json(r->body);
     std::vector<WpPost> posts;
     if (j.is_array()) {
         for (const auto& item : j) {
@@ -413,7 +413,7 @@ Expected<std::vector<std::string>> WordPressClient::namespaces() {
     if (!r) {
         return fail(r.error());
     }
-    const json j = json::parse(r->body, nullptr, false);
+    const json j = parse_json(r->body);
     std::vector<std::string> out;
     if (j.is_object() && j.contains("namespaces") && j["namespaces"].is_array()) {
         for (const auto& n : j["namespaces"]) {
@@ -440,14 +440,14 @@ Expected<std::int64_t> WordPressClient::create_term(const std::string& taxonomy,
     auto r = call("POST", "wp/v2/" + taxonomy, {}, json{{"name", name}}.dump());
     if (!r) {
         // Made meanwhile (or differing only in case): WordPress names the existing term.
-        const json j = json::parse(r.error().detail, nullptr, false);
+        const json j = parse_json(r.error().detail);
         if (j.is_object() && j.value("code", "") == "term_exists" && j.contains("data") &&
             j["data"].is_object() && j["data"].contains("term_id")) {
             return j["data"]["term_id"].get<std::int64_t>();
         }
         return fail(r.error());
     }
-    const json j = json::parse(r->body, nullptr, false);
+    const json j = parse_json(r->body);
     if (!j.is_object() || !j.contains("id")) {
         return fail(malformed_response(ProviderKind::wordpress, "the created term has no id", *r));
     }
@@ -468,7 +468,7 @@ Expected<std::int64_t> WordPressClient::term_id(const std::string& taxonomy,
         if (!r) {
             return fail(r.error());
         }
-        const json j = json::parse(r->body, nullptr, false);
+        const json j = parse_json(r->body);
         for (const auto& t : j.is_array() ? j : json::array()) {
             if (to_lower(t.value("slug", "")) == wanted ||
                 to_lower(t.value("name", "")) == wanted) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/json_limits.hpp"
+#include "core/provider_error.hpp"
 #include "core/text.hpp"
 
 using namespace sota::core;
@@ -53,4 +54,15 @@ TEST_CASE("json_depth counts brackets outside strings only", "[text][json]") {
     CHECK(json_depth("[[{}]]", 10) == 3);
     CHECK(json_depth(R"({"a": "[[[[[[", "b": "\"{{{{"})", 10) == 1);
     CHECK(json_depth(std::string(50, '['), 10) == 11);  // stops once past the limit
+}
+
+TEST_CASE("a provider's error answer nested 100,000 deep is classified, not followed down",
+          "[text][json]") {
+    HttpResponse response;
+    response.status = 500;
+    response.body = nested(100'000);
+    const Error error =
+        classify_http_error(ProviderKind::openai, response, std::chrono::system_clock::now());
+    CHECK(error.http_status == 500);
+    CHECK(error.retryable);
 }
