@@ -30,6 +30,15 @@ void ResilientSerp::search(const SerpQuery& query, std::function<void(Expected<S
             }
         }
     }
+    {
+        std::lock_guard lock(m_mutex);
+        if (const auto flight = m_flights.find(key); flight != m_flights.end()) {
+            flight->second.push_back(
+                {query, std::move(done), std::move(cancel), budget, std::move(hooks)});
+            return;
+        }
+        m_flights[key];  // this call leads; identical queries wait for it
+    }
     CallOptions options;
     options.service = "serper";
     options.credential = m_credential;
@@ -45,7 +54,7 @@ void ResilientSerp::search(const SerpQuery& query, std::function<void(Expected<S
                 if (m_cache) {
                     m_cache->put("serp", key, r->raw, m_ttl);
                 }
-                done(std::move(r));
+                finish(key, std::move(r), done);
                 return;
             }
             if (m_cache && r.error().kind != ErrorKind::cancelled) {
@@ -55,13 +64,41 @@ void ResilientSerp::search(const SerpQuery& query, std::function<void(Expected<S
                         parsed->from_cache = true;
                         parsed->stale = true;
                         parsed->cached_at = iso8601_utc(stale->stored_at);
-                        done(std::move(parsed));
+                        finish(key, std::move(parsed), done);
                         return;
                     }
                 }
             }
-            done(std::move(r));
+            finish(key, std::move(r), done);
         });
+}
+
+void ResilientSerp::finish(const std::string& key, Expected<SerpResult> result,
+                           const std::function<void(Expected<SerpResult>)>& done) {
+    std::vector<Waiter> waiters;
+    {
+        std::lock_guard lock(m_mutex);
+        const auto flight = m_flights.find(key);
+        if (flight != m_flights.end()) {
+            waiters = std::move(flight->second);
+            m_flights.erase(flight);
+        }
+    }
+    const bool cancelled = !result && result.error().kind == ErrorKind::cancelled;
+    for (auto& w : waiters) {
+        if (cancelled) {
+            search(w.query, std::move(w.done), std::move(w.cancel), w.budget, std::move(w.hooks));
+            continue;
+        }
+        if (result) {
+            SerpResult shared = *result;
+            shared.from_cache = true;  // no call of its own
+            w.done(std::move(shared));
+        } else {
+            w.done(fail(result.error()));
+        }
+    }
+    done(std::move(result));
 }
 
 Expected<SerpResult> ResilientSerp::search_sync(const SerpQuery& query, CancelToken cancel,

@@ -1,5 +1,9 @@
 #pragma once
 
+#include <map>
+#include <mutex>
+#include <vector>
+
 #include "core/resilience/cache.hpp"
 #include "core/resilience/resilience.hpp"
 #include "core/serp.hpp"
@@ -7,7 +11,9 @@
 namespace sota::core::resilience {
 
 /// Serper through the resilient call path, cached (kind "serp"), and when Serper fails for good
-/// the newest cached answer for the query up to `stale_max_age` old, marked stale. Thread-safe.
+/// the newest cached answer for the query up to `stale_max_age` old, marked stale. A query
+/// asked while the same query (same cache key) is in flight waits for that call's answer
+/// instead of paying for another (marked from_cache). Thread-safe.
 class ResilientSerp {
   public:
     ResilientSerp(Resilience& resilience, SerpClient& client, TieredCache* cache,
@@ -29,12 +35,27 @@ class ResilientSerp {
     static std::string key_for(const SerpQuery& query);
 
   private:
+    /// A caller waiting for the answer to an identical query in flight.
+    struct Waiter {
+        SerpQuery query;
+        std::function<void(Expected<SerpResult>)> done;
+        CancelToken cancel;
+        RetryBudget* budget;
+        CallHooks hooks;
+    };
+    /// Gives the answer to the caller that asked and to those waiting on the same key. A
+    /// cancelled call's waiters ask again themselves (their jobs were not cancelled).
+    void finish(const std::string& key, Expected<SerpResult> result,
+                const std::function<void(Expected<SerpResult>)>& done);
+
     Resilience& m_resilience;
     SerpClient& m_client;
     TieredCache* m_cache;
     std::string m_credential;
     Millis m_ttl;
     Millis m_stale_max_age;
+    std::mutex m_mutex;
+    std::map<std::string, std::vector<Waiter>> m_flights;  // by cache key
 };
 
 }  // namespace sota::core::resilience

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 
 #include "adapters/curl_http_client.hpp"
 #include "core/resilience/resilient_llm.hpp"
@@ -188,4 +190,47 @@ TEST_CASE("SERP answers are cached, and a stale answer is served when Serper is 
     clock.advance(7 * 24h);  // too old even for the stale fallback
     fake->script = {FakeMode::server_error};
     CHECK_FALSE(serp.search_sync({"espresso grinder"}));
+}
+
+TEST_CASE("identical SERP queries in flight at once share one Serper call", "[resilience]") {
+    test::FakeHttpServer server;
+    auto fake = std::make_shared<test::FakeSerp>();
+    test::install_serper(server, fake);
+    adapters::CurlHttpClient http;
+    test::FakeClock clock;
+    Resilience resilience(clock, clock, nullptr, 5);
+    ServicePolicy policy;
+    policy.retry.max_retries = 0;
+    resilience.set_policy("serper", policy);
+    core::SerpClient client(http, {server.base_url(), fake->api_key});
+    ResilientSerp serp(resilience, client, nullptr, "s1");  // no cache: the sharing alone
+    fake->script = {FakeMode::slow};                        // the first answer takes 2 s
+
+    std::mutex mutex;
+    std::condition_variable answered;
+    std::vector<core::Expected<core::SerpResult>> results;
+    for (int i = 0; i < 5; ++i) {
+        serp.search({i % 2 ? " Espresso Grinder" : "espresso grinder"},
+                    [&](core::Expected<core::SerpResult> r) {
+                        std::lock_guard lock(mutex);
+                        results.push_back(std::move(r));
+                        answered.notify_all();
+                    });
+    }
+    {
+        std::unique_lock lock(mutex);
+        answered.wait_for(lock, 10s, [&] { return results.size() == 5; });
+        REQUIRE(results.size() == 5);
+    }
+    CHECK(server.count("/search") == 1);
+    int shared = 0;
+    for (const auto& r : results) {
+        REQUIRE(r);
+        CHECK(r->organic.size() == 5);
+        shared += r->from_cache ? 1 : 0;
+    }
+    CHECK(shared == 4);
+    // Once answered, the query is asked again (nothing is cached here).
+    CHECK(serp.search_sync({"espresso grinder"}));
+    CHECK(server.count("/search") == 2);
 }
