@@ -556,11 +556,12 @@ JobRunResult JobRunner::run(JobRecord& job, core::pipeline::Reporter& reporter,
     }
     if (!job.spec.publish.empty()) {
         const auto a = article_for_job(job.spec, job.id, article, render_markdown);
-        auto publishing = publish_job_article(
-            m_services, m_config, m_clock, a, job.spec.publish_dry_run,
-            [&](const std::string& text) {
-                emit(core::pipeline::EventType::log, {{"level", "info"}, {"text", text}});
-            });
+        auto publishing =
+            publish_job_article(m_services, m_config, m_clock, a, job.spec.publish_dry_run,
+                                [&](const std::string& text) {
+                                    emit(core::pipeline::EventType::log,
+                                         {{"level", "info"}, {"text", text}, {"publish", true}});
+                                });
         out.published = publishing.published;
         out.publish_error = publishing.error;
         out.publish_dry_run = publishing.dry_run;

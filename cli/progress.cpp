@@ -256,6 +256,10 @@ std::string describe_event(const Event& event) {
 }
 
 void PlainProgress::on_event(const Event& event) {
+    if (m_summary_follows && event.type == EventType::log && event.data.is_object() &&
+        event.data.value("publish", false)) {
+        return;
+    }
     const std::string line = describe(event);
     std::lock_guard lock(m_mutex);
     // On a terminal, a line is broken where the terminal would otherwise wrap it mid-word.

@@ -145,11 +145,15 @@ std::string describe_event(const core::pipeline::Event& event);
 /// its width. Thread-safe.
 class PlainProgress final : public core::pipeline::Reporter {
   public:
-    explicit PlainProgress(std::FILE* out) : m_out(out) {}
+    /// `summary_follows`: the command prints what publishing did once, at the end (`sota
+    /// run`), so the job log's lines about it (marked "publish") are not printed as they come.
+    explicit PlainProgress(std::FILE* out, bool summary_follows = false)
+        : m_out(out), m_summary_follows(summary_follows) {}
     void on_event(const core::pipeline::Event& event) override;
 
   private:
     std::FILE* m_out;
+    bool m_summary_follows;
     std::mutex m_mutex;
 };
 

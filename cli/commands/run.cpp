@@ -201,7 +201,7 @@ int run_run(const RunOptions& options, Context& ctx) {
         tty = t.get();
         progress = std::move(t);
     } else {
-        progress = std::make_unique<PlainProgress>(stderr);
+        progress = std::make_unique<PlainProgress>(stderr, /*summary_follows=*/true);
     }
     core::CancelToken cancel;
     adapters::JobRunResult result;

@@ -451,6 +451,8 @@ TEST_CASE("articles publish to WordPress, whose posts are also the internal-link
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(r.err.find("Saved as draft (post ") != std::string::npos);
+    // Said once, at the end, not also as the job log's line when it happened.
+    CHECK(r.err.find("Saved as draft (post ") == r.err.rfind("Saved as draft (post "));
     CHECK(r.err.find(wp_server.base_url()) != std::string::npos);
     CHECK(r.err.find("Published") == std::string::npos);
     json created;
