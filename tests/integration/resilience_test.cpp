@@ -42,6 +42,22 @@ core::Expected<core::llm::Response> drive(test::FakeClock& clock, core::llm::Pro
     return core::fail(core::ErrorKind::internal, "x", "x");
 }
 
+/// A fake Serper on loopback and the resilient path to it, with no retries.
+struct SerperRig {
+    test::FakeHttpServer server;
+    std::shared_ptr<test::FakeSerp> fake = std::make_shared<test::FakeSerp>();
+    adapters::CurlHttpClient http;
+    test::FakeClock clock;
+    Resilience resilience{clock, clock, nullptr, 5};
+
+    SerperRig() {
+        test::install_serper(server, fake);
+        ServicePolicy policy;
+        policy.retry.max_retries = 0;
+        resilience.set_policy("serper", policy);
+    }
+};
+
 }  // namespace
 
 TEST_CASE("a provider answering 30 % 5xx and 10 % 429 still completes every call", "[resilience]") {
@@ -145,15 +161,8 @@ TEST_CASE(
 
 TEST_CASE("SERP answers are cached, and a stale answer is served when Serper is down",
           "[resilience]") {
-    test::FakeHttpServer server;
-    auto fake = std::make_shared<test::FakeSerp>();
-    test::install_serper(server, fake);
-    adapters::CurlHttpClient http;
-    test::FakeClock clock;
-    Resilience resilience(clock, clock, nullptr, 5);
-    ServicePolicy policy;
-    policy.retry.max_retries = 0;
-    resilience.set_policy("serper", policy);
+    SerperRig rig;
+    auto& [server, fake, http, clock, resilience] = rig;
     struct Store final : CacheStore {
         std::map<std::string, CacheEntry> rows;
         std::optional<CacheEntry> cache_get(const std::string& k, const std::string& key) override {
@@ -193,15 +202,8 @@ TEST_CASE("SERP answers are cached, and a stale answer is served when Serper is 
 }
 
 TEST_CASE("identical SERP queries in flight at once share one Serper call", "[resilience]") {
-    test::FakeHttpServer server;
-    auto fake = std::make_shared<test::FakeSerp>();
-    test::install_serper(server, fake);
-    adapters::CurlHttpClient http;
-    test::FakeClock clock;
-    Resilience resilience(clock, clock, nullptr, 5);
-    ServicePolicy policy;
-    policy.retry.max_retries = 0;
-    resilience.set_policy("serper", policy);
+    SerperRig rig;
+    auto& [server, fake, http, clock, resilience] = rig;
     core::SerpClient client(http, {server.base_url(), fake->api_key});
     ResilientSerp serp(resilience, client, nullptr, "s1");  // no cache: the sharing alone
     fake->script = {FakeMode::slow};                        // the first answer takes 2 s
