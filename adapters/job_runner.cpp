@@ -470,6 +470,7 @@ core::pipeline::StepServices JobRunner::step_services(const JobSpec& spec,
     s.serp_hl = m_config.get(keys::serp_hl);
     s.structured_retries =
         static_cast<int>(get<std::int64_t>(m_config, "pipeline.structured_retries"));
+    s.prompt_max_tokens = static_cast<int>(get<std::int64_t>(m_config, "pipeline.max_tokens"));
     s.competitors = static_cast<int>(get<std::int64_t>(m_config, "pipeline.competitors"));
     s.max_references = static_cast<int>(get<std::int64_t>(m_config, "pipeline.references"));
     s.max_internal_links = static_cast<int>(get<std::int64_t>(m_config, "pipeline.internal_links"));

@@ -209,6 +209,10 @@ const std::vector<KeySpec>& config_schema() {
         {"pipeline.deadline", ValueType::duration, "900s",
          "a job's overall deadline (set explicitly, it replaces the built-in workflows' own)", 1000,
          86'400'000},
+        {"pipeline.max_tokens", ValueType::integer, "4096",
+         "the most a workflow's prompt step may answer, in tokens, when the step sets no "
+         "max_tokens (sent with the request and charged against tokens-per-minute limits)",
+         1, 128'000},
         {"pipeline.structured_retries", ValueType::integer, "2",
          "times an answer that breaks its JSON schema is asked again, with the problem", 0, 5},
         {"pipeline.competitors", ValueType::integer, "5",

@@ -39,6 +39,9 @@ struct Usage {
     std::int64_t reasoning_tokens = 0;
 };
 
+/// The largest max_output_tokens a prompt or workflow step may ask for.
+constexpr int k_max_output_tokens = 128'000;
+
 /// What to ask a model.
 struct Request {
     std::string model;

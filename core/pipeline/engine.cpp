@@ -252,6 +252,10 @@ RunOutcome Engine::run(JobRecord& job, const Workflow& workflow, const Expected<
                 const SteadyTime started = m_clock.now();
                 StepContext ctx(*slot->spec, job, std::move(inputs), m_services, m_reporter,
                                 m_clock, slot->cancel);
+                ctx.on_paced([slot, &mutex](Millis wait) {
+                    std::lock_guard lock(mutex);
+                    slot->deadline += wait;
+                });
                 Expected<json> result = fail(ErrorKind::internal, "step.unknown",
                                              "no implementation for step " + slot->spec->id);
                 const std::string name = slot->spec->kind == StepKind::builtin

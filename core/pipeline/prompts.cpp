@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/builtin_data.hpp"
+#include "core/llm/llm.hpp"
 #include "core/sha256.hpp"
 #include "core/text.hpp"
 
@@ -61,10 +62,26 @@ Expected<Prompt> parse_prompt(std::string_view text, const std::string& name,
                             source + ":" + std::to_string(line_no) +
                                 ": the version must be a positive integer: version = 1");
             }
+        } else if (trimmed.rfind("max_tokens", 0) == 0) {
+            const auto eq = trimmed.find('=');
+            int value = 0;
+            try {
+                value = eq == std::string::npos ? 0 : std::stoi(trimmed.substr(eq + 1));
+            } catch (const std::exception&) {
+                value = 0;
+            }
+            if (value < 1 || value > llm::k_max_output_tokens) {
+                return fail(ErrorKind::usage, "prompt.invalid",
+                            source + ":" + std::to_string(line_no) +
+                                ": max_tokens is a whole number from 1 to " +
+                                std::to_string(llm::k_max_output_tokens) + ": max_tokens = 2000");
+            }
+            prompt.max_tokens = value;
         } else if (!trimmed.empty() && trimmed[0] != '#') {
             return fail(ErrorKind::usage, "prompt.invalid",
                         source + ":" + std::to_string(line_no) +
-                            ": expected 'version = N' or a '--- system' / '--- user' line");
+                            ": expected 'version = N', 'max_tokens = N' or a '--- system' / "
+                            "'--- user' line");
         }
         pos = end + 1;
     }

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,9 @@ namespace sota::core::pipeline {
 struct Prompt {
     std::string name;
     int version = 0;
+    /// The most an answer may be, in tokens (`max_tokens = N`): sent with the request, and what
+    /// a tokens-per-minute limit is charged for the answer before it comes.
+    std::optional<int> max_tokens;
     std::string system;
     std::string user;
     std::string source;  ///< "built-in" or the file it came from
@@ -24,6 +28,7 @@ struct Prompt {
 /// Reads a prompt file:
 ///
 ///     version = 3
+///     max_tokens = 1500      (optional)
 ///     --- system
 ///     You are ...
 ///     --- user

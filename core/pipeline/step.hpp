@@ -70,11 +70,12 @@ struct StepServices {
     std::string serp_gl = "us";
     std::string serp_hl = "en";
     int structured_retries = 2;
-    int competitors = 5;         ///< top-ranking pages fetched for the gap analysis
-    int max_references = 5;      ///< verified sources cited
-    int max_internal_links = 5;  ///< internal links per article
-    int parallel_calls = 4;      ///< concurrent calls within a step (sections, pages, URLs)
-    std::string site_url;        ///< the user's site, for internal links and the validator
+    int prompt_max_tokens = 4096;  ///< a prompt step's max_tokens when it sets none
+    int competitors = 5;           ///< top-ranking pages fetched for the gap analysis
+    int max_references = 5;        ///< verified sources cited
+    int max_internal_links = 5;    ///< internal links per article
+    int parallel_calls = 4;        ///< concurrent calls within a step (sections, pages, URLs)
+    std::string site_url;          ///< the user's site, for internal links and the validator
     Millis ttl_keywords{24LL * 3600 * 1000};
     Millis ttl_gaps{12LL * 3600 * 1000};
     Millis ttl_references{7LL * 24 * 3600 * 1000};
@@ -142,6 +143,11 @@ class StepContext {
 
     StepUsage usage() const;
 
+    /// Called with each wait the rate limiter imposes on this step's model calls (the engine
+    /// moves the step's timeout by it: waiting for the organisation's limit is not a slow
+    /// provider). Set before the step runs.
+    void on_paced(std::function<void(Millis)> hook) { m_on_paced = std::move(hook); }
+
   private:
     void emit(EventType type, nlohmann::json data);
     Expected<llm::Request> prompt_request(const std::string& prompt,
@@ -157,6 +163,7 @@ class StepContext {
     mutable std::mutex m_mutex;
     StepUsage m_usage;
     std::unique_ptr<llm::Provider> m_llm;
+    std::function<void(Millis)> m_on_paced;
 };
 
 /// The implementation of a built-in step ("semantic_keywords", ...), or nullptr.

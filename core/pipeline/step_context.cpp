@@ -108,6 +108,11 @@ Expected<llm::Response> StepContext::complete(llm::Request request) {
                                         {"reason", why.code},
                                         {"message", why.message}});
             };
+            hooks.on_rate_limited = [this](Millis wait) {
+                if (m_on_paced) {
+                    m_on_paced(wait);
+                }
+            };
             hooks.on_breaker_open = [this](const std::string& breaker, Millis wait) {
                 log("warn", "circuit breaker " + breaker + " is open for " +
                                 std::to_string(wait.count()) + " ms more");
@@ -181,6 +186,7 @@ Expected<llm::Request> StepContext::prompt_request(const std::string& prompt_nam
     request.system = std::move(*system);
     request.messages.push_back({"user", std::move(*user)});
     request.schema_name = prompt_name;
+    request.max_output_tokens = (*prompt)->max_tokens;
     return request;
 }
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/config.hpp"
+#include "core/llm/llm.hpp"
 #include "core/pipeline/prompts.hpp"
 #include "core/suggest.hpp"
 
@@ -165,8 +166,8 @@ Expected<Workflow> workflow_from_json(const json& doc, const std::string& source
     static const std::set<std::string> top_fields = {"name", "description", "deadline", "steps",
                                                      "source"};
     static const std::set<std::string> step_fields = {
-        "id",     "uses",   "inputs",        "outputs", "model", "timeout",
-        "passes", "prompt", "output_schema", "run",     "kind"};
+        "id",     "uses",   "inputs",        "outputs", "model",      "timeout",
+        "passes", "prompt", "output_schema", "run",     "max_tokens", "kind"};
     for (const auto& [key, value] : doc.items()) {
         if (!top_fields.count(key)) {
             return bad("",
@@ -306,6 +307,17 @@ Expected<Workflow> workflow_from_json(const json& doc, const std::string& source
             }
             s.passes = entry["passes"].get<int>();
         }
+        if (entry.contains("max_tokens")) {
+            const auto& m = entry["max_tokens"];
+            if (s.kind != StepKind::prompt || !m.is_number_integer() || m.get<std::int64_t>() < 1 ||
+                m.get<std::int64_t>() > llm::k_max_output_tokens) {
+                return bad(where, s.kind != StepKind::prompt
+                                      ? "max_tokens belongs to prompt steps"
+                                      : "max_tokens is a whole number from 1 to " +
+                                            std::to_string(llm::k_max_output_tokens));
+            }
+            s.max_tokens = m.get<int>();
+        }
         if (entry.contains("output_schema")) {
             if (!entry["output_schema"].is_object()) {
                 return bad(where, "output_schema is a JSON Schema object");
@@ -422,6 +434,9 @@ json to_json(const Workflow& w) {
         }
         if (!s.prompt.empty()) {
             j["prompt"] = s.prompt;
+        }
+        if (s.max_tokens) {
+            j["max_tokens"] = *s.max_tokens;
         }
         if (!s.command.empty()) {
             j["run"] = s.command;

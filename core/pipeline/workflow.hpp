@@ -28,6 +28,9 @@ struct StepSpec {
     Millis timeout{30'000};
     int passes = 1;      ///< auto-fix passes
     std::string prompt;  ///< template over {{artifact}} and {{field}} (kind prompt)
+    /// The most a prompt step's answer may be, in tokens (sent as the request's max_tokens, and
+    /// charged against a tokens-per-minute limit); none = the pipeline.max_tokens setting.
+    std::optional<int> max_tokens;
     std::optional<nlohmann::json> output_schema;
     std::vector<std::string> command;  ///< argv (kind program)
 };

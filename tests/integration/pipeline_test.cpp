@@ -394,8 +394,15 @@ TEST_CASE("workflow files add prompt steps and external-program steps", "[pipeli
     CHECK(r.out.find("stats: counting words") != std::string::npos);  // stderr kept in the log
     bool asked = false;
     for (const auto& req : world.llm_server.requests()) {
-        asked = asked ||
-                req.body.find("Summarise best espresso grinder for baristas") != std::string::npos;
+        if (req.body.find("Summarise best espresso grinder for baristas") != std::string::npos) {
+            asked = true;
+            // The step set no max_tokens: pipeline.max_tokens caps it (and is what a
+            // tokens-per-minute limit is charged for the answer).
+            CHECK(json::parse(req.body).value("max_completion_tokens", 0) == 4096);
+        } else {
+            // Every built-in prompt has its own cap.
+            CHECK(json::parse(req.body).value("max_completion_tokens", 0) > 0);
+        }
     }
     CHECK(asked);
 

@@ -37,6 +37,7 @@ Expected<json> prompt_step(StepContext& ctx) {
     llm::Request request;
     request.messages.push_back({"user", std::move(*text)});
     request.schema_name = spec.id;
+    request.max_output_tokens = spec.max_tokens.value_or(ctx.services().prompt_max_tokens);
     json value;
     if (spec.output_schema) {
         auto answer = complete_structured(

@@ -166,6 +166,68 @@ TEST_CASE("a step past its timeout is cancelled and the job fails, resumable", "
     CHECK(h.called("generate") == 0);
 }
 
+namespace {
+/// A model whose calls wait `paced` for the rate limiter (reported as the resilient path does)
+/// and then answer at once.
+class PacedProvider final : public llm::Provider {
+  public:
+    PacedProvider(resilience::CallHooks hooks, Millis paced, bool reported)
+        : m_hooks(std::move(hooks)), m_paced(paced), m_reported(reported) {}
+    ProviderKind kind() const override { return ProviderKind::openai; }
+    void complete(llm::Request, llm::Callback done) override {
+        if (m_reported && m_hooks.on_rate_limited) {
+            m_hooks.on_rate_limited(m_paced);
+        }
+        std::this_thread::sleep_for(m_paced);
+        llm::Response r;
+        r.text = "ok";
+        done(std::move(r));
+    }
+
+  private:
+    resilience::CallHooks m_hooks;
+    Millis m_paced;
+    bool m_reported;
+};
+}  // namespace
+
+TEST_CASE(
+    "time a step waits for the organisation's rate limit does not count against its "
+    "timeout",
+    "[engine]") {
+    // The same 600 ms wait, once as the rate limiter's (reported) and once as a slow answer.
+    const bool reported = GENERATE(true, false);
+    Harness h;
+    for (auto& s : h.workflow.steps) {
+        if (s.uses == "blueprint") {
+            s.timeout = Millis(150);
+        }
+    }
+    h.services.llm = [reported](
+                         const std::string&,
+                         resilience::CallHooks hooks) -> Expected<std::unique_ptr<llm::Provider>> {
+        return std::unique_ptr<llm::Provider>(
+            std::make_unique<PacedProvider>(hooks, Millis(600), reported));
+    };
+    h.set("blueprint", [](StepContext& ctx) -> Expected<json> {
+        llm::Request request;
+        request.messages.push_back({"user", "outline"});
+        auto answer = ctx.complete(std::move(request));
+        if (!answer) {
+            return fail(answer.error());
+        }
+        return json::object();
+    });
+    const auto outcome = h.run();
+    INFO((outcome.error ? outcome.error->message : std::string()));
+    if (reported) {
+        CHECK(outcome.state == JobState::completed);
+    } else {
+        REQUIRE(outcome.state == JobState::failed);
+        CHECK(outcome.error->code == "step.timeout");
+    }
+}
+
 TEST_CASE("cancelling stops the running step at once and leaves the job interrupted", "[engine]") {
     Harness h;
     CancelToken cancel;

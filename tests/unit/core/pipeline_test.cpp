@@ -95,7 +95,16 @@ TEST_CASE("prompt files carry a version that is part of the cache tag", "[pipeli
         auto prompt = library.get(name);
         REQUIRE(prompt);
         CHECK((*prompt)->version >= 1);
+        CHECK((*prompt)->max_tokens > 0);  // every built-in answer has a cap to pace by
     }
+    auto capped = parse_prompt("version = 1\nmax_tokens = 1500\n--- user\nHi\n", "x", "x.prompt");
+    REQUIRE(capped);
+    CHECK(capped->max_tokens == 1500);
+    CHECK_FALSE(p->max_tokens);
+    const auto zero = parse_prompt("version = 1\nmax_tokens = 0\n--- user\nHi\n", "x", "x.prompt");
+    REQUIRE_FALSE(zero);
+    CHECK(zero.error().message.find("x.prompt:2: max_tokens is a whole number") !=
+          std::string::npos);
 }
 
 TEST_CASE("templates fill artifacts and fields and refuse unknown names", "[pipeline]") {

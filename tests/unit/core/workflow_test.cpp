@@ -32,6 +32,7 @@ TEST_CASE("workflow files define built-in, prompt and program steps", "[workflow
                         {{"uses", "blueprint"}, {"inputs", {"keyword", "keywords"}}},
                         {{"id", "summary"},
                          {"prompt", "Summarise {{outline}} for {{keyword}}"},
+                         {"max_tokens", 400},
                          {"inputs", {"outline"}}},
                         {{"id", "lint"},
                          {"run", {"./lint", "--json"}},
@@ -43,6 +44,8 @@ TEST_CASE("workflow files define built-in, prompt and program steps", "[workflow
     CHECK(w->steps[0].model == "anthropic:claude-haiku-4-5");
     CHECK(w->steps[2].kind == StepKind::prompt);
     CHECK(w->steps[2].outputs == std::vector<std::string>{"summary"});
+    CHECK(w->steps[2].max_tokens == 400);
+    CHECK_FALSE(w->steps[1].max_tokens);
     CHECK(w->steps[3].command.size() == 2);
     auto levels = plan(*w);
     REQUIRE(levels);
@@ -77,6 +80,10 @@ TEST_CASE("unrunnable workflows are refused before anything runs, naming the pro
     CHECK(
         error_of({{"name", "x"}, {"steps", {{{"uses", "semantic_keywords"}, {"timeout", "soon"}}}}})
             .find("timeout") != std::string::npos);
+    CHECK(error_of({{"name", "x"}, {"steps", {{{"id", "p"}, {"prompt", "p"}, {"max_tokens", 0}}}}})
+              .find("max_tokens is a whole number from 1 to 128000") != std::string::npos);
+    CHECK(error_of({{"name", "x"}, {"steps", {{{"uses", "blueprint"}, {"max_tokens", 100}}}}})
+              .find("max_tokens belongs to prompt steps") != std::string::npos);
     CHECK(error_of({{"name", "x"}, {"steps", {{{"uses", "semantic_keywords"}, {"modle", "m"}}}}})
               .find("did you mean 'model'") != std::string::npos);
     CHECK(error_of({{"name", "x"}, {"steps", {{{"uses", "generate"}, {"prompt", "p"}}}}})
