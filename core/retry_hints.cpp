@@ -158,6 +158,16 @@ RateInfo rate_info_from_headers(const HttpHeaders& headers,
             slot = v;
         }
     };
+    for (const char* name : {"x-ratelimit-limit-requests", "anthropic-ratelimit-requests-limit"}) {
+        if (const auto v = find_header(headers, name)) {
+            lowest(info.limit_requests, number(*v));
+        }
+    }
+    for (const char* name : {"x-ratelimit-limit-tokens", "anthropic-ratelimit-tokens-limit"}) {
+        if (const auto v = find_header(headers, name)) {
+            lowest(info.limit_tokens, number(*v));
+        }
+    }
     if (const auto v = find_header(headers, "x-ratelimit-remaining-requests")) {
         lowest(info.remaining_requests, number(*v));
         if (const auto r = find_header(headers, "x-ratelimit-reset-requests")) {

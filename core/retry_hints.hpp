@@ -29,6 +29,8 @@ std::optional<std::chrono::milliseconds> retry_delay_from_headers(
 /// anthropic-ratelimit-*): the lowest remaining count of requests and of tokens, and when they
 /// reset.
 struct RateInfo {
+    std::optional<double> limit_requests;  ///< the organisation's limit per minute
+    std::optional<double> limit_tokens;
     std::optional<double> remaining_requests;
     std::optional<std::chrono::milliseconds> requests_reset;
     std::optional<double> remaining_tokens;

@@ -19,11 +19,21 @@ void TokenBucket::refill_locked(SteadyTime now) {
     m_tokens = std::min(m_limit.burst, m_tokens + elapsed_ms * m_limit.per_minute / 60'000.0);
 }
 
+bool TokenBucket::unlimited() const {
+    std::lock_guard lock(m_mutex);
+    return m_limit.per_minute <= 0;
+}
+
+double TokenBucket::per_minute() const {
+    std::lock_guard lock(m_mutex);
+    return m_limit.per_minute;
+}
+
 Millis TokenBucket::reserve(double amount) {
-    if (unlimited()) {
+    std::lock_guard lock(m_mutex);
+    if (m_limit.per_minute <= 0) {
         return Millis(0);
     }
-    std::lock_guard lock(m_mutex);
     const auto now = m_clock.now();
     refill_locked(now);
     m_tokens -= amount;
@@ -38,7 +48,7 @@ Millis TokenBucket::reserve(double amount) {
 void TokenBucket::observe(std::optional<double> remaining, std::optional<Millis> reset_in) {
     std::lock_guard lock(m_mutex);
     const auto now = m_clock.now();
-    if (!unlimited()) {
+    if (m_limit.per_minute > 0) {
         refill_locked(now);
         if (remaining && *remaining < m_tokens) {
             m_tokens = *remaining;
@@ -47,6 +57,34 @@ void TokenBucket::observe(std::optional<double> remaining, std::optional<Millis>
     if (remaining && *remaining <= 0 && reset_in) {
         m_blocked_until = std::max(m_blocked_until, now + *reset_in);
     }
+}
+
+void TokenBucket::learn(double per_minute) {
+    std::lock_guard lock(m_mutex);
+    const double rate = per_minute * k_learned_share;
+    if (per_minute <= 0 || (m_limit.per_minute > 0 && rate >= m_limit.per_minute)) {
+        return;
+    }
+    const auto now = m_clock.now();
+    if (m_limit.per_minute <= 0) {
+        m_last = now;
+        m_limit.burst = per_minute;
+        m_tokens = per_minute;
+    } else {
+        refill_locked(now);
+        m_limit.burst = std::min(m_limit.burst, per_minute);
+        m_tokens = std::min(m_tokens, m_limit.burst);
+    }
+    m_limit.per_minute = rate;
+}
+
+void TokenBucket::adjust(double delta) {
+    std::lock_guard lock(m_mutex);
+    if (m_limit.per_minute <= 0) {
+        return;
+    }
+    refill_locked(m_clock.now());
+    m_tokens = std::min(m_limit.burst, m_tokens - delta);
 }
 
 TokenBucket& RateLimiters::get(const std::string& name, RateLimit limit) {

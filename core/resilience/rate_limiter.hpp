@@ -17,8 +17,9 @@ struct RateLimit {
 };
 
 /// A token bucket metered continuously (GCRA-like): reserve() takes what a call needs and says
-/// how long to wait for it, so waiting callers are served in order. The provider's own
-/// remaining/reset headers can only lower what is left. Thread-safe.
+/// how long to wait for it, so waiting callers are served in order. A limit the provider
+/// announces (`x-ratelimit-limit-*`) is adopted when none is configured or it is lower; the
+/// provider's remaining/reset headers can only lower what is left. Thread-safe.
 class TokenBucket {
   public:
     TokenBucket(RateLimit limit, const Clock& clock);
@@ -30,14 +31,27 @@ class TokenBucket {
     /// left, no unit is granted until `reset_in` has passed.
     void observe(std::optional<double> remaining, std::optional<Millis> reset_in);
 
-    bool unlimited() const { return m_limit.per_minute <= 0; }
+    /// Adopts the provider's limit per minute when none is set or it is lower than ours: the
+    /// bucket holds a minute's worth, as the provider's does, and refills at k_learned_share of
+    /// the limit, which leaves room for estimates a little short of the provider's count. A
+    /// bucket that had no limit starts full; observe() then lowers it to what the provider says
+    /// is left.
+    void learn(double per_minute);
+    static constexpr double k_learned_share = 0.97;
+
+    /// Corrects a reservation once the real use is known: `delta` more units (or fewer, when
+    /// negative) than were reserved. Never fills past the bucket's size.
+    void adjust(double delta);
+
+    bool unlimited() const;
+    double per_minute() const;
 
   private:
     void refill_locked(SteadyTime now);
 
     RateLimit m_limit;
     const Clock& m_clock;
-    std::mutex m_mutex;
+    mutable std::mutex m_mutex;
     double m_tokens;
     SteadyTime m_last;
     SteadyTime m_blocked_until{};

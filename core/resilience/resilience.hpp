@@ -41,6 +41,7 @@ struct CallHooks {
 struct CallOptions {
     std::string service;     ///< "openai", "serper", ...
     std::string credential;  ///< a short fingerprint of the key ("" if none)
+    std::string scope;       ///< what limits are kept per besides service and key: the model
     double tokens = 0;       ///< expected token use, charged to the token bucket
     RetryBudget* budget = nullptr;
     CancelToken cancel;
@@ -83,6 +84,18 @@ class Resilience {
     static std::string service_breaker(const std::string& service) { return "service:" + service; }
     static std::string key_breaker(const std::string& service, const std::string& credential) {
         return "key:" + service + ":" + credential;
+    }
+    /// The rate limiters' name prefix for a service, key and model ("openai:3f2a9c1e:gpt-4o");
+    /// ":requests" and ":tokens" follow.
+    static std::string limiter(const std::string& service, const std::string& credential,
+                               const std::string& scope) {
+        std::string name = service;
+        for (const std::string* part : {&credential, &scope}) {
+            if (!part->empty()) {
+                name += ":" + *part;
+            }
+        }
+        return name;
     }
 
   private:
@@ -137,8 +150,7 @@ struct Resilience::Run : std::enable_shared_from_this<Run<T>> {
         }
         if (!rate_checked) {
             rate_checked = true;
-            const std::string bucket =
-                options.service + (options.credential.empty() ? "" : ":" + options.credential);
+            const std::string bucket = limiter(options.service, options.credential, options.scope);
             Millis wait = owner->m_limiters.get(bucket + ":requests", policy.requests).reserve(1);
             if (options.tokens > 0) {
                 wait = std::max(wait, owner->m_limiters.get(bucket + ":tokens", policy.tokens)
@@ -256,8 +268,7 @@ struct Resilience::Run : std::enable_shared_from_this<Run<T>> {
             return;
         }
         if (error.code == "provider.rate_limited" && error.retry_after) {
-            const std::string bucket =
-                options.service + (options.credential.empty() ? "" : ":" + options.credential);
+            const std::string bucket = limiter(options.service, options.credential, options.scope);
             owner->m_limiters.get(bucket + ":requests", policy.requests)
                 .observe(0.0, error.retry_after);
         }

@@ -2,7 +2,29 @@
 
 #include <atomic>
 
+#include "core/tokens.hpp"
+
 namespace sota::core::resilience {
+
+namespace {
+
+// Output charged before the answer when a request sets no max_output_tokens; settled against
+// the answer's usage afterwards.
+constexpr double k_unknown_output_tokens = 1000;
+
+// What a request is charged against a tokens-per-minute limit before it is sent: its prompt's
+// tokens (estimate_tokens, plus the chat format's few tokens of framing per message) and the
+// most it may write (max_output_tokens), as the providers count it.
+double prompt_tokens(const llm::Request& request) {
+    constexpr std::size_t k_per_message = 4;
+    std::size_t tokens = estimate_tokens(request.system) + k_per_message;
+    for (const auto& m : request.messages) {
+        tokens += estimate_tokens(m.content) + k_per_message;
+    }
+    return static_cast<double>(tokens);
+}
+
+}  // namespace
 
 void CostMeter::add(double usd) {
     std::lock_guard lock(m_mutex);
@@ -29,20 +51,24 @@ ResilientProvider::ResilientProvider(Resilience& resilience, std::vector<ChainEn
       m_cost(cost),
       m_hooks(std::move(hooks)) {}
 
-void ResilientProvider::observe_rate(const ChainEntry& link, const RateInfo& rate) {
+void ResilientProvider::observe_rate(const ChainEntry& link, const std::string& model,
+                                     const RateInfo& rate) {
     // The provider's own count of what is left can only lower ours.
     const auto& policy = m_resilience.policy(link.service);
-    const std::string bucket =
-        link.service + (link.credential.empty() ? "" : ":" + link.credential);
+    const std::string bucket = Resilience::limiter(link.service, link.credential, model);
+    auto& requests = m_resilience.limiters().get(bucket + ":requests", policy.requests);
+    auto& tokens = m_resilience.limiters().get(bucket + ":tokens", policy.tokens);
+    if (rate.limit_requests) {
+        requests.learn(*rate.limit_requests);
+    }
+    if (rate.limit_tokens) {
+        tokens.learn(*rate.limit_tokens);
+    }
     if (rate.remaining_requests) {
-        m_resilience.limiters()
-            .get(bucket + ":requests", policy.requests)
-            .observe(rate.remaining_requests, rate.requests_reset);
+        requests.observe(rate.remaining_requests, rate.requests_reset);
     }
     if (rate.remaining_tokens) {
-        m_resilience.limiters()
-            .get(bucket + ":tokens", policy.tokens)
-            .observe(rate.remaining_tokens, rate.tokens_reset);
+        tokens.observe(rate.remaining_tokens, rate.tokens_reset);
     }
 }
 
@@ -74,15 +100,14 @@ void ResilientProvider::try_link(std::size_t index, std::shared_ptr<llm::Request
             sink(piece);
         };
     }
-    std::size_t prompt_chars = request->system.size();
-    for (const auto& m : request->messages) {
-        prompt_chars += m.content.size();
-    }
     CallOptions options;
     options.service = link.service;
     options.credential = link.credential;
-    options.tokens = static_cast<double>(
-        prompt_chars / 4 + static_cast<std::size_t>(request->max_output_tokens.value_or(1000)));
+    options.scope = request->model;
+    options.tokens = prompt_tokens(*request) +
+                     (request->max_output_tokens ? static_cast<double>(*request->max_output_tokens)
+                                                 : k_unknown_output_tokens);
+    const double reserved = options.tokens;
     options.budget = m_budget;
     options.cancel = request->cancel;
     options.hooks = m_hooks;
@@ -111,10 +136,21 @@ void ResilientProvider::try_link(std::size_t index, std::shared_ptr<llm::Request
     };
     m_resilience.call<llm::Response>(
         std::move(options), attempt,
-        [this, index, original, notes, label, attempts, request,
+        [this, index, original, notes, label, attempts, request, reserved,
          done = std::move(done)](Expected<llm::Response> r) mutable {
             if (r) {
-                observe_rate(m_chain[index], r->rate);
+                if (!request->max_output_tokens && r->usage.output_tokens > 0) {
+                    // The provider counts what the answer really used; so do we.
+                    const ChainEntry& used = m_chain[index];
+                    m_resilience.limiters()
+                        .get(Resilience::limiter(used.service, used.credential, request->model) +
+                                 ":tokens",
+                             m_resilience.policy(used.service).tokens)
+                        .adjust(
+                            static_cast<double>(r->usage.input_tokens + r->usage.output_tokens) -
+                            reserved);
+                }
+                observe_rate(m_chain[index], request->model, r->rate);
                 r->served_by = label;
                 r->fallbacks = *notes;
                 r->attempts = *attempts;

@@ -48,7 +48,7 @@ class ResilientProvider final : public llm::Provider {
     void complete(llm::Request request, llm::Callback done) override;
 
   private:
-    void observe_rate(const ChainEntry& link, const RateInfo& rate);
+    void observe_rate(const ChainEntry& link, const std::string& model, const RateInfo& rate);
     void try_link(std::size_t index, std::shared_ptr<llm::Request> request,
                   std::shared_ptr<std::vector<std::string>> notes, llm::Callback done);
 

@@ -9,6 +9,7 @@
 #include "core/thread_timers.hpp"
 #include "tests/support/fake_clock.hpp"
 #include "tests/support/fake_providers.hpp"
+#include "tests/support/realistic_llm.hpp"
 
 using namespace sota;
 using namespace sota::core::resilience;
@@ -235,4 +236,70 @@ TEST_CASE("identical SERP queries in flight at once share one Serper call", "[re
     // Once answered, the query is asked again (nothing is cached here).
     CHECK(serp.search_sync({"espresso grinder"}));
     CHECK(server.count("/search") == 2);
+}
+
+TEST_CASE(
+    "calls past an organisation's token allowance are paced from the learned limit, not "
+    "refused",
+    "[resilience][pacing]") {
+    const auto wire = GENERATE(test::RealisticLlmOptions::Wire::openai,
+                               test::RealisticLlmOptions::Wire::anthropic);
+    const bool openai = wire == test::RealisticLlmOptions::Wire::openai;
+    test::FakeHttpServer server;
+    test::RealisticLlmOptions options;
+    options.wire = wire;
+    options.tokens_per_minute = 6000;  // 100 tokens a second, a minute's worth to start with
+    options.requests_per_minute = 10'000;
+    options.time_to_first_token_s = 0.02;
+    options.tokens_per_second = 5000;
+    options.latency_sigma = 0;
+    test::RealisticLlm fake(server, options);
+    adapters::CurlHttpClient http;
+    core::SystemClock clock;
+    core::ThreadTimers timers;
+    Resilience resilience(clock, timers, nullptr, 7);
+    ServicePolicy policy;  // nothing configured: the limits come from the answers' headers
+    policy.retry.max_retries = 0;
+    const std::string service = openai ? "openai" : "anthropic";
+    resilience.set_policy(service, policy);
+    auto provider = core::llm::make_provider(
+        openai ? core::ProviderKind::openai : core::ProviderKind::anthropic, http,
+        {fake.base_url(), options.api_key}, nullptr);
+    ResilientProvider resilient(resilience, {{provider.get(), "", service, "k1"}});
+    auto request = [&](int i) {
+        core::llm::Request r = ask(i);
+        r.model = openai ? "gpt-4o-mini" : "claude-haiku-4-5";
+        r.max_output_tokens = 90;  // about 100 tokens charged per call
+        return r;
+    };
+    auto run = [&](int from, int count) {
+        std::vector<std::future<core::Expected<core::llm::Response>>> futures;
+        for (int i = from; i < from + count; ++i) {
+            auto promise = std::make_shared<std::promise<core::Expected<core::llm::Response>>>();
+            futures.push_back(promise->get_future());
+            resilient.complete(request(i), [promise](core::Expected<core::llm::Response> r) {
+                promise->set_value(std::move(r));
+            });
+        }
+        int ok = 0;
+        for (auto& f : futures) {
+            REQUIRE(f.wait_for(60s) == std::future_status::ready);
+            auto r = f.get();
+            INFO((r ? std::string() : r.error().message));
+            ok += r ? 1 : 0;
+        }
+        return ok;
+    };
+    REQUIRE(run(0, 1) == 1);  // the first answer says what the limits are
+    const auto start = std::chrono::steady_clock::now();
+    // About 59 calls fit what is left of the minute's allowance; the other 9 wait for it to
+    // refill at 100 tokens a second.
+    CHECK(run(1, 68) == 68);
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const auto stats = fake.stats();
+    CHECK(stats.refused_429 == 0);
+    CHECK(stats.admitted == 69);
+    CHECK(took > 6);   // paced: the allowance ran out
+    CHECK(took < 20);  // and no slower than the limit allows (9 x ~1 s)
 }

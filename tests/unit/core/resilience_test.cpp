@@ -201,6 +201,42 @@ TEST_CASE("token buckets pace callers and obey the provider's remaining count", 
     CHECK(TokenBucket(RateLimit{}, clock).reserve(1e6) == 0ms);
 }
 
+TEST_CASE("a bucket with no configured limit adopts the one the provider announces",
+          "[ratelimit]") {
+    FakeClock clock;
+    TokenBucket tokens(RateLimit{}, clock);
+    CHECK(tokens.reserve(1e6) == 0ms);  // nothing known yet: not paced
+    tokens.learn(6000);                 // x-ratelimit-limit-tokens: 6000
+    tokens.observe(3000.0, std::nullopt);
+    CHECK(tokens.per_minute() == Approx(5820));  // 97 %: room for estimates a little short
+    CHECK(tokens.reserve(3000) == 0ms);
+    const auto paced = tokens.reserve(97);  // 97 tokens a second from here
+    CHECK(paced >= 999ms);
+    CHECK(paced <= 1001ms);
+    tokens.learn(6000);    // the same limit again changes nothing
+    tokens.learn(12'000);  // a higher limit never raises ours
+    CHECK(tokens.per_minute() == Approx(5820));
+
+    TokenBucket configured(RateLimit{60'000, 0}, clock);
+    configured.learn(1000);  // the provider's is lower: it wins, and the bucket shrinks to it
+    CHECK(configured.per_minute() == Approx(970));
+    CHECK(configured.reserve(1000) == 0ms);
+    const auto waited = configured.reserve(97);
+    CHECK(waited >= 5999ms);
+    CHECK(waited <= 6001ms);
+
+    // Settling: a call reserved 1000 but used 400; the 600 come back (never past the size).
+    TokenBucket settle(RateLimit{6000, 0}, clock);
+    CHECK(settle.reserve(6000) == 0ms);
+    settle.adjust(-600);
+    CHECK(settle.reserve(600) == 0ms);
+    settle.adjust(1e9);  // used more than reserved: the debt is waited out
+    CHECK(settle.reserve(1) > 60'000ms);
+    settle.adjust(-1e12);
+    CHECK(settle.reserve(6000) == 0ms);
+    CHECK(settle.reserve(1) == 10ms);
+}
+
 namespace {
 struct MemoryCacheStore final : CacheStore {
     std::map<std::string, CacheEntry> rows;

@@ -54,3 +54,28 @@ TEST_CASE("Serper's credit exhaustion is billing even though it is a 400", "[ret
     CHECK(classify_http_error(ProviderKind::serper, r, std::chrono::system_clock::now()).kind ==
           ErrorKind::credentials);
 }
+
+TEST_CASE("rate-limit headers give the organisation's limits as well as what is left", "[retry]") {
+    const auto now = std::chrono::system_clock::now();
+    const auto openai = rate_info_from_headers({{"x-ratelimit-limit-requests", "500"},
+                                                {"x-ratelimit-limit-tokens", "200000"},
+                                                {"x-ratelimit-remaining-requests", "499"},
+                                                {"x-ratelimit-remaining-tokens", "199500"},
+                                                {"x-ratelimit-reset-requests", "120ms"},
+                                                {"x-ratelimit-reset-tokens", "150ms"}},
+                                               now);
+    CHECK(openai.limit_requests == 500);
+    CHECK(openai.limit_tokens == 200000);
+    CHECK(openai.remaining_tokens == 199500);
+    CHECK(openai.tokens_reset == std::chrono::milliseconds(150));
+    const auto anthropic =
+        rate_info_from_headers({{"anthropic-ratelimit-requests-limit", "50"},
+                                {"anthropic-ratelimit-requests-remaining", "49"},
+                                {"anthropic-ratelimit-tokens-limit", "40000"},
+                                {"anthropic-ratelimit-tokens-remaining", "39000"}},
+                               now);
+    CHECK(anthropic.limit_requests == 50);
+    CHECK(anthropic.limit_tokens == 40000);
+    CHECK(anthropic.remaining_requests == 49);
+    CHECK_FALSE(rate_info_from_headers({}, now).limit_tokens);
+}
