@@ -31,10 +31,10 @@ double TokenBucket::per_minute() const {
 
 Millis TokenBucket::reserve(double amount) {
     std::lock_guard lock(m_mutex);
+    const auto now = m_clock.now();
     if (m_limit.per_minute <= 0) {
         return Millis(0);
     }
-    const auto now = m_clock.now();
     refill_locked(now);
     m_tokens -= amount;
     double wait_ms = m_tokens >= 0 ? 0 : -m_tokens * 60'000.0 / m_limit.per_minute;
@@ -54,9 +54,14 @@ void TokenBucket::observe(std::optional<double> remaining, std::optional<Millis>
             m_tokens = *remaining;
         }
     }
-    if (remaining && *remaining <= 0 && reset_in) {
-        m_blocked_until = std::max(m_blocked_until, now + *reset_in);
-    }
+    // The reset headers say when the provider's bucket is full again, not when the next call
+    // fits: refilling at the known rate says that.
+    (void)reset_in;
+}
+
+void TokenBucket::pause(Millis for_how_long) {
+    std::lock_guard lock(m_mutex);
+    m_blocked_until = std::max(m_blocked_until, m_clock.now() + for_how_long);
 }
 
 void TokenBucket::learn(double per_minute) {

@@ -27,9 +27,15 @@ class TokenBucket {
     /// Reserves `amount` units; returns how long the caller must wait before using them.
     Millis reserve(double amount = 1);
 
-    /// Applies a provider's view: `remaining` units left (never raises ours); if nothing is
-    /// left, no unit is granted until `reset_in` has passed.
+    /// Applies a provider's view: `remaining` units left (never raises ours; with nothing left,
+    /// the bucket refills from nothing at its rate). `reset_in`, when the provider's bucket is
+    /// full again, is not when the next call fits, so it does not hold callers. A bucket with no
+    /// rate ignores both.
     void observe(std::optional<double> remaining, std::optional<Millis> reset_in);
+
+    /// Grants nothing for a while (a 429's retry-after: every caller of the key and model
+    /// waits). A bucket with no rate ignores it: each call then waits out its own 429.
+    void pause(Millis for_how_long);
 
     /// Adopts the provider's limit per minute when none is set or it is lower than ours: the
     /// bucket holds a minute's worth, as the provider's does, and refills at k_learned_share of

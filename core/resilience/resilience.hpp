@@ -270,7 +270,7 @@ struct Resilience::Run : std::enable_shared_from_this<Run<T>> {
         if (error.code == "provider.rate_limited" && error.retry_after) {
             const std::string bucket = limiter(options.service, options.credential, options.scope);
             owner->m_limiters.get(bucket + ":requests", policy.requests)
-                .observe(0.0, error.retry_after);
+                .pause(std::min(*error.retry_after, policy.retry.max_server_delay));
         }
         const Millis delay = backoff.next(attempts, error.retry_after);
         if (options.hooks.on_retry) {

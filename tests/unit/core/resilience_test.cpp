@@ -191,13 +191,15 @@ TEST_CASE("token buckets pace callers and obey the provider's remaining count", 
     clock.advance(2s);
     CHECK(bucket.reserve() == 1000ms);
 
-    TokenBucket tokens(RateLimit{600'000, 0}, clock);
+    TokenBucket tokens(RateLimit{600'000, 0}, clock);  // 10 a millisecond
     CHECK(tokens.reserve(1000) == 0ms);
-    tokens.observe(0.0, 6s);  // the provider says: nothing left for 6 s
-    CHECK(tokens.reserve(10) == 6000ms);
-    tokens.observe(1e9, std::nullopt);  // never raised by a header
-    clock.advance(6s);
+    tokens.observe(0.0, 60s);            // the provider says: nothing left, full again in 60 s
+    CHECK(tokens.reserve(100) == 10ms);  // with the rate known, it refills from nothing
+    tokens.observe(1e9, std::nullopt);   // never raised by a header
+    clock.advance(1s);
     CHECK(tokens.reserve(10) == 0ms);
+    tokens.pause(2s);  // a 429's retry-after holds every caller, whatever the rate
+    CHECK(tokens.reserve(10) == 2000ms);
     CHECK(TokenBucket(RateLimit{}, clock).reserve(1e6) == 0ms);
 }
 
