@@ -33,6 +33,11 @@ Millis TokenBucket::reserve(double amount) {
     std::lock_guard lock(m_mutex);
     const auto now = m_clock.now();
     if (m_limit.per_minute <= 0) {
+        if (now - m_unmetered_since > std::chrono::minutes(1)) {
+            m_unmetered = 0;
+            m_unmetered_since = now;
+        }
+        m_unmetered += amount;
         return Millis(0);
     }
     refill_locked(now);
@@ -75,6 +80,12 @@ void TokenBucket::learn(double per_minute) {
         m_last = now;
         m_limit.burst = per_minute;
         m_tokens = per_minute;
+        if (now - m_unmetered_since <= std::chrono::minutes(1)) {
+            const double elapsed_ms =
+                std::chrono::duration<double, std::milli>(now - m_unmetered_since).count();
+            m_tokens =
+                std::min(per_minute, per_minute - m_unmetered + elapsed_ms * rate / 60'000.0);
+        }
     } else {
         refill_locked(now);
         m_limit.burst = std::min(m_limit.burst, per_minute);

@@ -40,8 +40,8 @@ class TokenBucket {
     /// Adopts the provider's limit per minute when none is set or it is lower than ours: the
     /// bucket holds a minute's worth, as the provider's does, and refills at k_learned_share of
     /// the limit, which leaves room for estimates a little short of the provider's count. A
-    /// bucket that had no limit starts full; observe() then lowers it to what the provider says
-    /// is left.
+    /// bucket that had no limit starts full less what was reserved in the last minute (the
+    /// provider counted those); observe() then lowers it to what the provider says is left.
     void learn(double per_minute);
     static constexpr double k_learned_share = 0.97;
 
@@ -61,6 +61,10 @@ class TokenBucket {
     double m_tokens;
     SteadyTime m_last;
     SteadyTime m_blocked_until{};
+    // While no rate is known: what was sent in the current minute, so that a limit learned
+    // later starts from what the provider has already counted.
+    double m_unmetered = 0;
+    SteadyTime m_unmetered_since{};
 };
 
 /// Every bucket in the process by name ("openai:requests", "openai:3f2a9c1e:tokens").

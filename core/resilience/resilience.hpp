@@ -216,7 +216,15 @@ struct Resilience::Run : std::enable_shared_from_this<Run<T>> {
     }
 
     void outcome(Expected<T> result, CircuitBreaker& service, CircuitBreaker* key) {
-        const Verdict v = result ? Verdict::success : judge(result.error());
+        Verdict v = result ? Verdict::success : judge(result.error());
+        const std::string bucket = limiter(options.service, options.credential, options.scope);
+        if (!result && result.error().code == "provider.rate_limited" &&
+            !(owner->m_limiters.get(bucket + ":requests", policy.requests).unlimited() &&
+              owner->m_limiters.get(bucket + ":tokens", policy.tokens).unlimited())) {
+            // With the key's rate known, a 429 is pacing's concern (its retry-after holds
+            // every caller), not a sign of a broken key.
+            v = Verdict::neutral;
+        }
         auto record = [&](CircuitBreaker& b, bool failed) {
             const auto before = b.snapshot().state;
             failed ? b.on_failure() : b.on_success();
@@ -268,7 +276,6 @@ struct Resilience::Run : std::enable_shared_from_this<Run<T>> {
             return;
         }
         if (error.code == "provider.rate_limited" && error.retry_after) {
-            const std::string bucket = limiter(options.service, options.credential, options.scope);
             owner->m_limiters.get(bucket + ":requests", policy.requests)
                 .pause(std::min(*error.retry_after, policy.retry.max_server_delay));
         }

@@ -207,7 +207,7 @@ TEST_CASE("a bucket with no configured limit adopts the one the provider announc
           "[ratelimit]") {
     FakeClock clock;
     TokenBucket tokens(RateLimit{}, clock);
-    CHECK(tokens.reserve(1e6) == 0ms);  // nothing known yet: not paced
+    CHECK(tokens.reserve(100) == 0ms);  // nothing known yet: not paced
     tokens.learn(6000);                 // x-ratelimit-limit-tokens: 6000
     tokens.observe(3000.0, std::nullopt);
     CHECK(tokens.per_minute() == Approx(5820));  // 97 %: room for estimates a little short
@@ -226,6 +226,17 @@ TEST_CASE("a bucket with no configured limit adopts the one the provider announc
     const auto waited = configured.reserve(97);
     CHECK(waited >= 5999ms);
     CHECK(waited <= 6001ms);
+
+    // Calls sent before the limit was known were counted by the provider: a learned limit
+    // starts from what is left of the minute's allowance, not from a full bucket.
+    TokenBucket cold(RateLimit{}, clock);
+    for (int i = 0; i < 200; ++i) {
+        CHECK(cold.reserve(1) == 0ms);
+    }
+    clock.advance(6s);
+    cold.learn(500);  // 485 a minute paced; 500 - 200 + 6 s of refill (48.5) left
+    CHECK(cold.reserve(348) == 0ms);
+    CHECK(cold.reserve(1) > 0ms);
 
     // Settling: a call reserved 1000 but used 400; the 600 come back (never past the size).
     TokenBucket settle(RateLimit{6000, 0}, clock);
