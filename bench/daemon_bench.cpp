@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "adapters/daemon_client.hpp"
+#include "bench/daemon_ready.hpp"
 #include "tests/support/background.hpp"
 #include "tests/support/fake_providers.hpp"
 #include "tests/support/process.hpp"
@@ -284,12 +285,9 @@ int main(int argc, char** argv) {
         {SOTAD_BINARY, "--foreground", "--workers", std::to_string(in_flight)}, env,
         home.path() / "sotad.log");
     sota::adapters::DaemonClient client(home.path() / "run" / "sotad.sock");
-    for (int i = 0; i < 200; ++i) {
-        auto health = client.call("GET", "/v1/health");
-        if (health && health->status == 200) {
-            break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!sota::bench::wait_until_ready(client)) {
+        std::fprintf(stderr, "sotad did not answer within 10 s\n");
+        return 1;
     }
     const ProcStat idle = read_proc(daemon.pid());
 
