@@ -126,9 +126,8 @@ RealisticLlmStats RealisticLlm::stats() const {
     return m_stats;
 }
 
-void RealisticLlm::add_limit_headers(Headers& headers, SteadyClock::time_point now) {
-    // Called with the mutex held, after the buckets were refilled to `now`.
-    (void)now;
+void RealisticLlm::add_limit_headers(Headers& headers) {
+    // Called with the mutex held, after the buckets were refilled.
     const bool openai = m_options.wire == RealisticLlmOptions::Wire::openai;
     auto add = [&](const char* kind, const Bucket& b) {
         if (b.limit <= 0) {
@@ -190,7 +189,7 @@ void RealisticLlm::handle(const FakeRequest& request, FakeConnection& c) {
         const double wait = std::max(m_requests.seconds_until(1), m_tokens.seconds_until(charge));
         if (wait > 0) {
             ++m_stats.refused_429;
-            add_limit_headers(headers, now);
+            add_limit_headers(headers);
             headers.emplace_back("retry-after", std::to_string(static_cast<int>(std::ceil(wait))));
             const bool tokens = m_tokens.seconds_until(charge) > 0;
             if (openai) {
@@ -220,7 +219,7 @@ void RealisticLlm::handle(const FakeRequest& request, FakeConnection& c) {
         m_stats.tokens_charged += charge;
         m_stats.admissions.emplace_back(std::chrono::duration<double>(now - m_start).count(),
                                         charge);
-        add_limit_headers(headers, now);
+        add_limit_headers(headers);
         std::lognormal_distribution<double> spread(0.0, m_options.latency_sigma);
         ttft_s = m_options.time_to_first_token_s * spread(m_rng);
         tps = m_options.tokens_per_second / spread(m_rng);

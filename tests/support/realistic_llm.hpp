@@ -74,8 +74,7 @@ class RealisticLlm {
     };
 
     void handle(const FakeRequest& request, FakeConnection& connection);
-    void add_limit_headers(std::vector<std::pair<std::string, std::string>>& headers,
-                           std::chrono::steady_clock::time_point now);
+    void add_limit_headers(std::vector<std::pair<std::string, std::string>>& headers);
 
     FakeHttpServer& m_server;
     RealisticLlmOptions m_options;
